@@ -1,0 +1,104 @@
+# bouncemilter - top-level build.
+#
+#   make              build libbounce, bouncediag and bouncemilter
+#   make check        install build/test dependencies, build, run every test
+#   make demo         install what it needs, run the milter on a private Postfix
+#   make deps         apt-get the Debian packages the build and tests need
+#   make install PREFIX=/usr/local DESTDIR=
+#   make accuracy CORPUS=DIR LABELS=FILE
+#   make bench [CORPUS=DIR]
+#
+# Objects go to $(BUILD) (default build/), so several builds (plain,
+# sanitizers) can live side by side: make BUILD=build-asan SAN=1.
+
+BUILD    ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR    = $(PREFIX)/bin
+SBINDIR   = $(PREFIX)/sbin
+DATADIR   = $(PREFIX)/share/bouncemilter
+MANDIR    = $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+
+CC       ?= cc
+PKGS      = gmime-3.0 libpcre2-8 libhs jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmagic
+
+WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wformat=2 -Wno-unused-parameter
+OPT      ?= -O2 -g
+CFLAGS   ?= $(OPT)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Iparser \
+             -DBOUNCE_RULES_DIR='"$(DATADIR)/rules"'
+LDLIBS_ALL = $(PKG_LIBS) -lpthread
+
+# SAN=1: AddressSanitizer + UndefinedBehaviorSanitizer build.
+ifeq ($(SAN),1)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS    += -fsanitize=address,undefined
+endif
+
+# libbounce: the engine (every .c under parser/ except the CLI).
+LIB_SRC   = $(wildcard parser/*.c) $(wildcard parser/vendor/*.c)
+LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB       = $(BUILD)/libbounce.a
+
+# Vendor modules register themselves by existing: the list is made
+# from the file names, so adding a format is adding a file.
+VENDOR_NAMES = $(sort $(basename $(notdir $(wildcard parser/vendor/*.c))))
+VENDOR_LIST  = $(BUILD)/vendor_list.h
+
+CLI_SRC   = $(wildcard parser/cli/*.c)
+CLI_OBJ   = $(CLI_SRC:%.c=$(BUILD)/%.o)
+BOUNCEDIAG = $(BUILD)/bouncediag
+
+PROGRAMS  = $(BOUNCEDIAG)
+
+all: programs
+programs: $(PROGRAMS)
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BOUNCEDIAG): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS_ALL)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -I$(BUILD) -MMD -MP -c -o $@ $<
+
+$(VENDOR_LIST): FORCE
+	@mkdir -p $(BUILD)
+	@{ for v in $(VENDOR_NAMES); do echo "VENDOR($$v)"; done; } > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(BUILD)/parser/vendor.o: $(VENDOR_LIST)
+
+FORCE:
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+
+# Further parts keep their own rules next to their code.
+-include milter/milter.mk
+-include test/test.mk
+
+deps:
+	@sh test/deps.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(BOUNCEDIAG) $(DESTDIR)$(BINDIR)/bouncediag
+	install -m 0644 rules/*.rules $(DESTDIR)$(DATADIR)/rules/
+	install -m 0644 parser/cli/bouncediag.1 $(DESTDIR)$(MANDIR)/man1/
+
+accuracy: $(BOUNCEDIAG)
+	@test -n "$(CORPUS)" -a -n "$(LABELS)" || { echo "usage: make accuracy CORPUS=DIR LABELS=FILE" >&2; exit 2; }
+	@python3 test/accuracy.py --bouncediag $(BOUNCEDIAG) --rules rules $(if $(V),-v) "$(CORPUS)" "$(LABELS)"
+
+clean:
+	rm -rf $(BUILD) build-*
+
+.PHONY: all programs deps install accuracy clean check demo bench FORCE

@@ -1,0 +1,102 @@
+/*
+ * arena.c - bump allocator that owns every string of a report.
+ *
+ * A report's memory is freed in one go, so nothing inside it needs an owner
+ * of its own. Blocks grow geometrically up to ARENA_BLOCK_MAX; a request
+ * bigger than that gets a block to itself.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define ARENA_BLOCK_MIN	4096
+#define ARENA_BLOCK_MAX	(256 * 1024)
+#define ARENA_ALIGN	16
+
+struct arena_block {
+	struct arena_block *next;
+	size_t	size;		/* usable bytes after the header */
+	size_t	used;
+	max_align_t data[];
+};
+
+struct arena {
+	struct arena_block *head;
+	size_t	next_size;
+};
+
+struct arena *
+arena_new(void)
+{
+	struct arena *a = calloc(1, sizeof(*a));
+
+	if (a != NULL)
+		a->next_size = ARENA_BLOCK_MIN;
+	return a;
+}
+
+void
+arena_free(struct arena *a)
+{
+	struct arena_block *b, *next;
+
+	if (a == NULL)
+		return;
+	for (b = a->head; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(a);
+}
+
+void *
+arena_alloc(struct arena *a, size_t len)
+{
+	struct arena_block *b = a->head;
+	size_t need = (len + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+	void *p;
+
+	if (need < len)
+		return NULL;
+	if (b == NULL || b->size - b->used < need) {
+		size_t size = a->next_size;
+
+		if (size < need)
+			size = need;
+		if (size > SIZE_MAX - sizeof(*b))
+			return NULL;
+		if ((b = malloc(sizeof(*b) + size)) == NULL)
+			return NULL;
+		b->size = size;
+		b->used = 0;
+		/* A big one-off block goes second so the current block keeps
+		 * serving small requests. */
+		if (a->head != NULL && size > a->next_size) {
+			b->next = a->head->next;
+			a->head->next = b;
+		} else {
+			b->next = a->head;
+			a->head = b;
+		}
+		if (a->next_size < ARENA_BLOCK_MAX)
+			a->next_size *= 2;
+	}
+	p = (char *)b->data + b->used;
+	b->used += need;
+	memset(p, 0, len);
+	return p;
+}
+
+char *
+arena_strndup(struct arena *a, const char *s, size_t len)
+{
+	char *p;
+
+	if (len == SIZE_MAX || (p = arena_alloc(a, len + 1)) == NULL)
+		return NULL;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}

@@ -1,0 +1,69 @@
+/*
+ * autoreply.c - RFC 3834 auto-replies: vacation and out-of-office notices.
+ *
+ * Not bounces: the message was delivered and a program answered it. The
+ * signals, strongest first: Auto-Submitted: auto-replied, the X-Autoreply
+ * family and Precedence: auto_reply, then the subject prefixes that mail
+ * programs put on such replies. Only asked when the message is not a
+ * delivery or feedback report (DSNs carry Auto-Submitted too).
+ */
+#include <string.h>
+
+#include "engine.h"
+#include "autoreply.h"
+
+static const char *const subject_prefixes[] = {
+	"auto:", "automatic reply", "auto reply", "auto-reply", "autoreply",
+	"auto response", "auto-response", "autoresponse", "out of office",
+	"out of the office", "away from", "on vacation", "vacation reply",
+	"abwesenheitsnotiz", "automatische antwort", "réponse automatique",
+	"respuesta automática", "risposta automatica", "自動応答", "自動返信",
+	"不在通知",
+};
+
+static bool
+subject_says_autoreply(struct span subj)
+{
+	size_t k;
+
+	subj = span_trim(subj);
+	for (k = 0; k < sizeof(subject_prefixes) / sizeof(subject_prefixes[0]); k++)
+		if (span_istarts(subj, subject_prefixes[k]))
+			return true;
+	return false;
+}
+
+bool
+autoreply_detect(const struct msgview *mv)
+{
+	struct span v;
+
+	v = span_trim(mv_header(mv, "Auto-Submitted"));
+	if (span_istarts(v, "auto-replied"))
+		return true;
+	if (span_trim(mv_header(mv, "X-Autoreply")).len > 0 ||
+	    span_trim(mv_header(mv, "X-Autorespond")).len > 0 ||
+	    span_trim(mv_header(mv, "X-Mail-Autoreply")).len > 0)
+		return true;
+	v = span_trim(mv_header(mv, "Precedence"));
+	if (span_ieq(v, "auto_reply"))
+		return true;
+	return subject_says_autoreply(mv_header(mv, "Subject"));
+}
+
+void
+autoreply_parse(struct msgview *mv)
+{
+	struct bounce_report *r = mv->report;
+	struct bounce_recipient *rc;
+	struct span from = addr_find(mv_header(mv, "From"));
+
+	r->kind = BOUNCE_KIND_AUTOREPLY;
+	r->vendor = "rfc3834";
+	if ((rc = report_add_recipient(r, mv->limits)) == NULL)
+		return;
+	/* The mailbox that answered is the recipient the sender wrote to. */
+	REPORT_SET(r, rc->recipient, from);
+	rc->action = "delivered";
+	REPORT_SET(r, rc->diagnostic, mv_header(mv, "Subject"));
+}

@@ -1,0 +1,271 @@
+/*
+ * diag.c - what a diagnostic text says in codes.
+ *
+ * From "host mx.example.com[192.0.2.1] said: 550-5.1.1 The account does
+ * not exist (in reply to RCPT TO command)" we want reply code 550, enhanced
+ * status 5.1.1, command RCPT and host mx.example.com; from Microsoft's
+ * texts also the component (RESOLVER.ADR.RecipientNotFound). One pass of
+ * small scanners, no regular expressions: this runs for every recipient.
+ */
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine.h"
+
+static bool
+is_digit_at(struct span s, size_t i)
+{
+	return i < s.len && isdigit((unsigned char)s.p[i]);
+}
+
+/* Length of "D.DDD.DDD" at i, with class 2, 4 or 5; 0 if none. */
+static size_t
+status_at(struct span s, size_t i)
+{
+	size_t j = i, n;
+
+	if (i >= s.len || (s.p[i] != '2' && s.p[i] != '4' && s.p[i] != '5'))
+		return 0;
+	/* Not the tail of a number or of a dotted quad. */
+	if (i > 0 && (isalnum((unsigned char)s.p[i - 1]) || s.p[i - 1] == '.'))
+		return 0;
+	j++;
+	if (j >= s.len || s.p[j] != '.')
+		return 0;
+	j++;
+	for (n = 0; n < 3 && is_digit_at(s, j); n++)
+		j++;
+	if (n == 0 || is_digit_at(s, j) || j >= s.len || s.p[j] != '.')
+		return 0;
+	j++;
+	for (n = 0; n < 3 && is_digit_at(s, j); n++)
+		j++;
+	if (n == 0 || is_digit_at(s, j))
+		return 0;
+	/* 5.1.1.1 is an address, 5.1.1a a word. */
+	if (j < s.len && (isalpha((unsigned char)s.p[j]) ||
+	    (s.p[j] == '.' && is_digit_at(s, j + 1))))
+		return 0;
+	return j - i;
+}
+
+bool
+status_valid(struct span s)
+{
+	s = span_trim(s);
+	return s.len > 0 && status_at(s, 0) == s.len;
+}
+
+struct span
+status_find(struct span s)
+{
+	size_t i, n;
+
+	for (i = 0; i < s.len; i++)
+		if ((n = status_at(s, i)) != 0)
+			return span_make(s.p + i, n);
+	return SPAN_EMPTY;
+}
+
+/* A three-digit reply code at i, delimited as SMTP writes it. */
+static bool
+reply_at(struct span s, size_t i)
+{
+	char c;
+
+	if (i + 3 > s.len || (s.p[i] != '2' && s.p[i] != '4' && s.p[i] != '5') ||
+	    !is_digit_at(s, i + 1) || !is_digit_at(s, i + 2))
+		return false;
+	if (s.p[i + 1] > '5')
+		return false;
+	if (i > 0) {
+		c = s.p[i - 1];
+		if (isalnum((unsigned char)c) || c == '.' || c == '-' || c == '/' ||
+		    c == '+' || c == ',')
+			return false;
+	}
+	if (i + 3 == s.len)
+		return true;
+	c = s.p[i + 3];
+	return c == ' ' || c == '-' || c == '\t' || c == '\n' || c == '\'' ||
+	    c == '"' || c == ')' || c == ']';
+}
+
+/* The enhanced code that follows a reply code ("550 5.1.1", "550-5.1.1",
+ * "550 #5.1.1"); returns its length and start. */
+static size_t
+status_after_reply(struct span s, size_t i, size_t *at)
+{
+	size_t j = i + 3;
+
+	if (j < s.len && (s.p[j] == ' ' || s.p[j] == '-'))
+		j++;
+	while (j < s.len && s.p[j] == ' ')
+		j++;
+	if (j < s.len && s.p[j] == '#')
+		j++;
+	*at = j;
+	return status_at(s, j);
+}
+
+static void
+copy_code(char *dst, size_t dstlen, const char *p, size_t len)
+{
+	if (len >= dstlen)
+		len = dstlen - 1;
+	memcpy(dst, p, len);
+	dst[len] = '\0';
+}
+
+static void
+find_codes(struct span s, struct diag_info *d)
+{
+	size_t i, at, n, first_reply = SIZE_MAX;
+	struct span st;
+
+	for (i = 0; i < s.len; i++) {
+		if (!reply_at(s, i))
+			continue;
+		if ((n = status_after_reply(s, i, &at)) != 0 && s.p[at] == s.p[i]) {
+			copy_code(d->reply_code, sizeof(d->reply_code), s.p + i, 3);
+			copy_code(d->status, sizeof(d->status), s.p + at, n);
+			return;
+		}
+		if (first_reply == SIZE_MAX)
+			first_reply = i;
+	}
+	if (first_reply != SIZE_MAX)
+		copy_code(d->reply_code, sizeof(d->reply_code), s.p + first_reply, 3);
+	st = status_find(s);
+	if (st.len > 0)
+		copy_code(d->status, sizeof(d->status), st.p, st.len);
+}
+
+/* Phrases that name the SMTP command a reply answered. Longest first
+ * within a family so "end of DATA" wins over "DATA". */
+static const struct {
+	const char *phrase;
+	const char *command;
+} command_phrases[] = {
+	{ "in reply to rcpt to", "RCPT" },
+	{ "after rcpt to", "RCPT" },
+	{ "rcpt to:", "RCPT" },
+	{ "rcpt to <", "RCPT" },
+	{ "in reply to mail from", "MAIL" },
+	{ "after mail from", "MAIL" },
+	{ "mail from:", "MAIL" },
+	{ "in reply to end of data", "DATA" },
+	{ "after end of data", "DATA" },
+	{ "in reply to data", "DATA" },
+	{ "after data", "DATA" },
+	{ "end of data", "DATA" },
+	{ "in reply to ehlo", "HELO" },
+	{ "in reply to helo", "HELO" },
+	{ "after ehlo", "HELO" },
+	{ "after helo", "HELO" },
+	{ "in reply to auth", "AUTH" },
+	{ "after auth", "AUTH" },
+	{ "smtp auth", "AUTH" },
+	{ "authentication unsuccessful", "AUTH" },
+	{ "in reply to starttls", "STARTTLS" },
+	{ "after starttls", "STARTTLS" },
+	{ "after initial connection", "CONNECT" },
+	{ "while connected to", "CONNECT" },
+	{ "in reply to quit", "QUIT" },
+};
+
+static void
+find_command(struct span s, struct diag_info *d)
+{
+	const char *best = NULL, *hit;
+	size_t k;
+
+	for (k = 0; k < sizeof(command_phrases) / sizeof(command_phrases[0]); k++) {
+		hit = span_ifind(s, command_phrases[k].phrase);
+		if (hit != NULL && (best == NULL || hit < best)) {
+			best = hit;
+			copy_code(d->command, sizeof(d->command),
+			    command_phrases[k].command, strlen(command_phrases[k].command));
+		}
+	}
+}
+
+static bool
+host_char(unsigned char c)
+{
+	return isalnum(c) || c == '-' || c == '.' || c == '_';
+}
+
+/* "host mx.example.com[192.0.2.1] said", "connect to mx.example.com[...]" */
+static void
+find_host(struct span s, struct diag_info *d)
+{
+	static const char *const intro[] = { "host ", "connect to ", "from remote host " };
+	size_t k;
+
+	for (k = 0; k < sizeof(intro) / sizeof(intro[0]); k++) {
+		const char *hit = span_ifind(s, intro[k]);
+		const char *p, *end = s.p + s.len;
+
+		if (hit == NULL)
+			continue;
+		p = hit + strlen(intro[k]);
+		hit = p;
+		while (p < end && host_char((unsigned char)*p))
+			p++;
+		while (p > hit && p[-1] == '.')
+			p--;
+		if (p > hit && memchr(hit, '.', (size_t)(p - hit)) != NULL) {
+			d->remote_host = span_make(hit, (size_t)(p - hit));
+			return;
+		}
+	}
+}
+
+/* Microsoft component names: RESOLVER.ADR.RecipientNotFound,
+ * STOREDRV.Deliver.Exception:QuotaExceededException..., QUEUE.Expired. */
+static void
+find_component(struct span s, struct diag_info *d)
+{
+	static const char *const prefix[] = {
+		"RESOLVER.", "STOREDRV.", "QUEUE.", "ROUTING.", "CAT.",
+		"SMTPSEND.", "SMTPRECEIVE.", "AMQUEUE.", "DNS.",
+	};
+	const char *best = NULL, *end = s.p + s.len, *p;
+	size_t k;
+
+	for (k = 0; k < sizeof(prefix) / sizeof(prefix[0]); k++) {
+		const char *hit = NULL, *from = s.p;
+
+		/* Case matters: these are identifiers, not words. */
+		while ((hit = memmem(from, (size_t)(end - from), prefix[k], strlen(prefix[k]))) != NULL) {
+			if (hit == s.p || !isalnum((unsigned char)hit[-1]))
+				break;
+			from = hit + 1;
+		}
+		if (hit != NULL && (best == NULL || hit < best))
+			best = hit;
+	}
+	if (best == NULL)
+		return;
+	for (p = best; p < end && (isalnum((unsigned char)*p) || *p == '.' || *p == ':' || *p == '_'); p++)
+		;
+	while (p > best && (p[-1] == '.' || p[-1] == ':'))
+		p--;
+	d->component = span_make(best, (size_t)(p - best));
+}
+
+void
+diag_extract(struct span text, struct diag_info *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->remote_host = SPAN_EMPTY;
+	d->component = SPAN_EMPTY;
+	if (text.len == 0)
+		return;
+	find_codes(text, d);
+	find_command(text, d);
+	find_host(text, d);
+	find_component(text, d);
+}

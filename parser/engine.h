@@ -1,0 +1,202 @@
+/*
+ * engine.h - internal interfaces shared by the files of libbounce.
+ *
+ * Memory: every report owns one arena; every string the engine hands out
+ * lives there and dies with bounce_report_free(). Nothing else is freed
+ * piecemeal.
+ *
+ * Text: the engine works on byte ranges (struct span) of decoded UTF-8 text
+ * with LF line ends, never on NUL-terminated guesses. Strings stored in a
+ * report go through text_field(), which unfolds, strips controls and caps.
+ */
+#ifndef ENGINE_H
+#define ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bounce.h"
+
+/* ---- arena.c ---------------------------------------------------------- */
+
+struct arena;
+
+struct arena *arena_new(void);
+void	arena_free(struct arena *);
+void   *arena_alloc(struct arena *, size_t);		/* zeroed, NULL on OOM */
+char   *arena_strndup(struct arena *, const char *, size_t);
+
+/* ---- text.c ----------------------------------------------------------- */
+
+struct span {
+	const char *p;
+	size_t	    len;
+};
+
+#define SPAN_LIT(s)	((struct span){ (s), sizeof(s) - 1 })
+#define SPAN_EMPTY	((struct span){ "", 0 })
+
+static inline struct span
+span_make(const char *p, size_t len)
+{
+	return (struct span){ p, len };
+}
+
+struct span span_trim(struct span);
+bool	span_ieq(struct span, const char *);		/* whole span, ASCII case-insensitive */
+bool	span_istarts(struct span, const char *);
+/* ASCII case-insensitive search; NULL if absent. */
+const char *span_ifind(struct span, const char *needle);
+const char *mem_ifind(const char *hay, size_t hlen, const char *needle, size_t nlen);
+
+/* Next line of s starting at *pos (LF or CRLF ends; the end excluded).
+ * Returns false at the end. */
+bool	span_next_line(struct span s, size_t *pos, struct span *line);
+
+/* Copy into the arena as a report field: unfold, drop controls, collapse
+ * runs of blanks, trim, repair invalid UTF-8, cap at BOUNCE_FIELD_MAX.
+ * Never NULL (returns "" on OOM). */
+const char *text_field(struct arena *, struct span);
+
+/* Make a buffer valid UTF-8 with LF line ends: CRLF and lone CR become LF,
+ * NUL and invalid sequences become U+FFFD. Result in the arena. */
+struct span text_clean_utf8(struct arena *, struct span);
+bool	utf8_valid(const char *, size_t);
+
+/* Lower-case ASCII copy into the arena. */
+const char *text_lower(struct arena *, struct span);
+
+/* ---- address.c -------------------------------------------------------- */
+
+/* Find an email address in s: <a@b>, "rfc822; a@b", bare a@b. Returns the
+ * address without brackets or an empty span. */
+struct span addr_find(struct span s);
+bool	addr_looks_valid(struct span);
+
+/* ---- diag.c: what one diagnostic text says ------------------------------ */
+
+struct diag_info {
+	char	status[16];	/* enhanced status "5.7.139"; "" if none */
+	char	reply_code[4];	/* "550"; "" if none */
+	char	command[12];	/* "RCPT", "DATA" ...; "" if unknown */
+	struct span remote_host;	/* a host named in the text */
+	struct span component;	/* Microsoft's RESOLVER.ADR.RecipNotFound */
+};
+
+void	diag_extract(struct span text, struct diag_info *);
+/* Is s a syntactically valid RFC 3463 code (class 2, 4 or 5)? */
+bool	status_valid(struct span s);
+/* Find the first enhanced status code in s; empty span if none. */
+struct span status_find(struct span s);
+
+/* ---- mime.c: the message, decoded, as the vendor modules see it -------- */
+
+struct mime_leaf {
+	const char *type;	/* "text/plain", lower case */
+	struct span text;	/* decoded to UTF-8, LF line ends */
+	unsigned    depth;	/* MIME nesting */
+	bool	    in_returned;	/* inside the returned message */
+	bool	    is_attachment;
+};
+
+struct msgview {
+	struct arena		*arena;
+	struct bounce_report	*report;
+	const struct bounce_limits *limits;
+	void			*gmime_message;	/* GMimeMessage *, opaque here */
+	void			*gmime_bytes;	/* GByteArray borrowing the input */
+
+	const char	*content_type;	/* top level, lower case, "" if none */
+	const char	*report_type;	/* multipart/report report-type param */
+
+	struct mime_leaf *leaf;		/* every leaf part, depth first */
+	size_t		 nleaf;
+
+	/* The notification the report's author wrote: the first text part
+	 * that is not inside the returned message (or the whole body of a
+	 * single-part message). */
+	struct span	 body;
+	/* The returned message (message/rfc822 or text/rfc822-headers
+	 * part, or the text after a "returned message" marker). */
+	struct span	 returned;
+	bool		 returned_is_headers;
+};
+
+/* Decoded, unfolded value of a top-level header; empty span if absent. */
+struct span mv_header(const struct msgview *, const char *name);
+/* Same for the n-th (0-based) occurrence. */
+struct span mv_header_nth(const struct msgview *, const char *name, int n);
+
+/* Build the view of msg (raw bytes). Returns false only on OOM. */
+bool	mime_view_build(struct msgview *, const char *msg, size_t len);
+void	mime_view_release(struct msgview *);
+/* RFC 2047-decode a raw header value into UTF-8 in the arena. */
+struct span mime_decode_header(struct arena *, struct span raw);
+
+/* ---- signals.c: is it a report at all? ----------------------------- */
+
+bool	mv_from_daemon(const struct msgview *);	/* From: MAILER-DAEMON, postmaster ... */
+bool	mv_subject_bounce(const struct msgview *);	/* Subject: Undelivered ... */
+bool	mv_null_sender(const struct msgview *);	/* Return-Path: <> */
+bool	mv_looks_like_report(const struct msgview *);	/* any of these, or multipart/report */
+
+/* ---- report.c: building a report ------------------------------------- */
+
+struct bounce_report *report_new(void);
+struct arena *report_arena(struct bounce_report *);
+/* Append a recipient with every field "". NULL when the recipient limit
+ * is reached (the report is then marked truncated) or on OOM. */
+struct bounce_recipient *report_add_recipient(struct bounce_report *,
+					      const struct bounce_limits *);
+void	report_truncate(struct bounce_report *, const char *why);
+/* Set a field of a report or recipient from a span (text_field rules). */
+#define REPORT_SET(r, field, span) \
+	((field) = text_field(report_arena(r), (span)))
+/* Find a recipient by address (case-insensitive); NULL if none. */
+struct bounce_recipient *report_find_recipient(struct bounce_report *, struct span addr);
+
+/* Fill status, reply code, command, remote MTA and component of a
+ * recipient from its diagnostic text where they are still empty, and
+ * prefer a specific status in the text to a generic x.0.0 one. */
+void	report_fill_from_diagnostic(struct bounce_report *, struct bounce_recipient *);
+
+/* ---- dsn.c: RFC 3464 ------------------------------------------------- */
+
+/* Parse a message/delivery-status body into r: per-message fields and one
+ * recipient per per-recipient block. Returns the number of recipients. */
+size_t	dsn_parse_fields(struct bounce_report *, const struct bounce_limits *,
+			 struct span status_body);
+/* Does text look like a delivery-status block (for reports that carry
+ * one in a text part)? */
+bool	dsn_text_has_fields(struct span text);
+
+/* ---- original.c ------------------------------------------------------ */
+
+/* Read Message-ID, From, To, Subject of the returned message. */
+void	original_extract(struct msgview *);
+
+/* ---- vendor.c: format families --------------------------------------- */
+
+/*
+ * A vendor module knows one family of reports. detect() looks at the view
+ * and answers a confidence 0..100 (0: not mine). The module with the best
+ * score parses; parse() adds recipients to mv->report and returns how many
+ * it found. Modules may also refine a standard DSN (refine, optional):
+ * called after the RFC 3464 parse when the module detects the message.
+ */
+struct vendor_module {
+	const char *name;
+	int	(*detect)(const struct msgview *);
+	size_t	(*parse)(struct msgview *);
+	void	(*refine)(struct msgview *);
+};
+
+const struct vendor_module *vendor_best(const struct msgview *, int *score);
+const struct vendor_module *vendor_by_name(const char *);
+
+/* ---- classify helpers shared with the rules code -------------------- */
+
+const char *kind_name(enum bounce_kind);
+
+#endif /* ENGINE_H */

@@ -1,0 +1,149 @@
+/*
+ * html.c - the text of an HTML part, for reports that send only HTML.
+ *
+ * Not a renderer: tags go, block ends become line ends, style and script
+ * bodies are dropped, the common entities are decoded. Enough to read
+ * "Remote Server returned ..." out of an Exchange report.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine.h"
+#include "html.h"
+
+static const struct {
+	const char *name;
+	const char *text;
+} entities[] = {
+	{ "amp", "&" }, { "lt", "<" }, { "gt", ">" }, { "quot", "\"" },
+	{ "apos", "'" }, { "nbsp", " " }, { "#39", "'" },
+};
+
+/* Does the tag at p (after '<') open or close a block element? */
+static bool
+tag_breaks_line(const char *p, size_t len)
+{
+	static const char *const block[] = {
+		"br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "table", "pre", "hr",
+	};
+	size_t k, n;
+
+	if (len > 0 && p[0] == '/') {
+		p++;
+		len--;
+	}
+	for (k = 0; k < sizeof(block) / sizeof(block[0]); k++) {
+		n = strlen(block[k]);
+		if (len >= n && strncasecmp(p, block[k], n) == 0 &&
+		    (len == n || !isalnum((unsigned char)p[n])))
+			return true;
+	}
+	return false;
+}
+
+static size_t
+put_codepoint(char *o, unsigned long cp)
+{
+	if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		cp = 0xFFFD;
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xC0 | (cp >> 6));
+		o[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xE0 | (cp >> 12));
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		o[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (char)(0xF0 | (cp >> 18));
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	o[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+struct span
+html_to_text(struct arena *a, struct span h)
+{
+	/* Output never exceeds input: every construct shrinks or stays. A
+	 * numeric entity "&#N;" is at least 4 bytes for at most 4 out. */
+	char *out = arena_alloc(a, h.len + 1), *o;
+	size_t i = 0, k;
+
+	if (out == NULL)
+		return SPAN_EMPTY;
+	o = out;
+	while (i < h.len) {
+		char c = h.p[i];
+
+		if (c == '<') {
+			const char *end = memchr(h.p + i, '>', h.len - i);
+			size_t tlen;
+
+			if (end == NULL)
+				break;
+			tlen = (size_t)(end - (h.p + i + 1));
+			if ((tlen >= 5 && strncasecmp(h.p + i + 1, "style", 5) == 0) ||
+			    (tlen >= 6 && strncasecmp(h.p + i + 1, "script", 6) == 0)) {
+				const char *close = mem_ifind(end, h.len - (size_t)(end - h.p),
+				    h.p[i + 2] == 't' || h.p[i + 2] == 'T' ? "</style" : "</script",
+				    h.p[i + 2] == 't' || h.p[i + 2] == 'T' ? 7 : 8);
+
+				if (close == NULL)
+					break;
+				end = memchr(close, '>', h.len - (size_t)(close - h.p));
+				if (end == NULL)
+					break;
+			} else if (tag_breaks_line(h.p + i + 1, tlen))
+				*o++ = '\n';
+			i = (size_t)(end - h.p) + 1;
+			continue;
+		}
+		if (c == '&') {
+			const char *semi = memchr(h.p + i, ';', h.len - i < 10 ? h.len - i : 10);
+
+			if (semi != NULL) {
+				struct span name = span_make(h.p + i + 1, (size_t)(semi - h.p) - i - 1);
+				size_t used = (size_t)(semi - h.p) + 1 - i;
+
+				if (name.len > 1 && name.p[0] == '#') {
+					char num[12];
+					unsigned long cp;
+					bool hex = name.p[1] == 'x' || name.p[1] == 'X';
+					size_t nl = name.len - (hex ? 2 : 1);
+
+					if (nl > 0 && nl < sizeof(num)) {
+						memcpy(num, name.p + (hex ? 2 : 1), nl);
+						num[nl] = '\0';
+						cp = strtoul(num, NULL, hex ? 16 : 10);
+						if (put_codepoint(o, cp) <= used) {
+							o += put_codepoint(o, cp);
+							i += used;
+							continue;
+						}
+					}
+				}
+				for (k = 0; k < sizeof(entities) / sizeof(entities[0]); k++)
+					if (span_ieq(name, entities[k].name)) {
+						*o++ = entities[k].text[0];
+						i += used;
+						break;
+					}
+				if (k < sizeof(entities) / sizeof(entities[0]))
+					continue;
+			}
+		}
+		*o++ = (c == '\r' || c == '\n') ? ' ' : c;
+		i++;
+	}
+	*o = '\0';
+	return span_make(out, (size_t)(o - out));
+}

@@ -1,0 +1,79 @@
+/*
+ * original.c - who sent what: the headers of the returned message.
+ *
+ * The returned message comes as a message/rfc822 part, a
+ * text/rfc822-headers part, or inline after a vendor's marker line; the
+ * vendor module or mime.c has put it in mv->returned. We read its header
+ * block (up to the first blank line) and keep four fields.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "engine.h"
+
+void
+original_extract(struct msgview *mv)
+{
+	struct bounce_report *r = mv->report;
+	struct span text = mv->returned, line, name = SPAN_EMPTY, value = SPAN_EMPTY;
+	size_t pos = 0;
+	bool pending = false, started = false;
+	const char **slot;
+
+	if (text.len == 0)
+		return;
+	for (;;) {
+		bool more = span_next_line(text, &pos, &line);
+
+		if (more && line.len > 0 && (line.p[0] == ' ' || line.p[0] == '\t')) {
+			if (pending)
+				value.len = (size_t)(line.p + line.len - value.p);
+			continue;
+		}
+		if (pending) {
+			slot = NULL;
+			if (span_ieq(name, "Message-ID"))
+				slot = &r->original.message_id;
+			else if (span_ieq(name, "From"))
+				slot = &r->original.from;
+			else if (span_ieq(name, "To"))
+				slot = &r->original.to;
+			else if (span_ieq(name, "Subject"))
+				slot = &r->original.subject;
+			if (slot != NULL && (*slot)[0] == '\0')
+				*slot = text_field(mv->arena,
+				    mime_decode_header(mv->arena, span_trim(value)));
+			pending = false;
+		}
+		if (!more)
+			break;
+		if (span_trim(line).len == 0) {
+			if (started)
+				break;	/* end of the header block */
+			continue;
+		}
+		{
+			const char *colon = memchr(line.p, ':', line.len);
+			size_t i;
+
+			if (colon == NULL || colon == line.p) {
+				/* Prose before the headers (inline returns). */
+				if (started)
+					break;
+				continue;
+			}
+			for (i = 0; line.p + i < colon; i++)
+				if (line.p[i] == ' ' || line.p[i] == '\t')
+					break;
+			if (line.p + i < colon) {
+				if (started)
+					break;
+				continue;
+			}
+			started = true;
+			name = span_make(line.p, (size_t)(colon - line.p));
+			value = span_make(colon + 1, line.len - (size_t)(colon + 1 - line.p));
+			pending = true;
+		}
+	}
+}

@@ -1,0 +1,247 @@
+/*
+ * text.c - byte spans, UTF-8 repair and report-field clean-up.
+ *
+ * Everything a bounce says is attacker-controlled. Fields stored in a
+ * report are therefore rebuilt here: unfolded onto one line, control
+ * characters removed, blanks collapsed, invalid UTF-8 replaced, length
+ * capped at a character boundary.
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine.h"
+
+static const char replacement[] = "\xEF\xBF\xBD";	/* U+FFFD */
+
+struct span
+span_trim(struct span s)
+{
+	while (s.len > 0 && isspace((unsigned char)s.p[0])) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len > 0 && isspace((unsigned char)s.p[s.len - 1]))
+		s.len--;
+	return s;
+}
+
+bool
+span_ieq(struct span s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return s.len == n && strncasecmp(s.p, lit, n) == 0;
+}
+
+bool
+span_istarts(struct span s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return s.len >= n && strncasecmp(s.p, lit, n) == 0;
+}
+
+const char *
+mem_ifind(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+	unsigned char first;
+	size_t i;
+
+	if (nlen == 0)
+		return hay;
+	if (nlen > hlen)
+		return NULL;
+	first = (unsigned char)tolower((unsigned char)needle[0]);
+	for (i = 0; i + nlen <= hlen; i++) {
+		if ((unsigned char)tolower((unsigned char)hay[i]) == first &&
+		    strncasecmp(hay + i + 1, needle + 1, nlen - 1) == 0)
+			return hay + i;
+	}
+	return NULL;
+}
+
+const char *
+span_ifind(struct span s, const char *needle)
+{
+	return mem_ifind(s.p, s.len, needle, strlen(needle));
+}
+
+bool
+span_next_line(struct span s, size_t *pos, struct span *line)
+{
+	const char *start, *nl;
+	size_t len;
+
+	if (*pos >= s.len)
+		return false;
+	start = s.p + *pos;
+	nl = memchr(start, '\n', s.len - *pos);
+	len = nl != NULL ? (size_t)(nl - start) : s.len - *pos;
+	*pos += len + (nl != NULL);
+	if (len > 0 && start[len - 1] == '\r')
+		len--;
+	*line = span_make(start, len);
+	return true;
+}
+
+/* Length of the valid UTF-8 sequence at p (1..4), 0 if invalid. */
+static size_t
+utf8_seq_len(const unsigned char *p, size_t avail)
+{
+	unsigned char c = p[0];
+	size_t n, i;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF) {
+		n = 2;
+		cp = c & 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		n = 3;
+		cp = c & 0x0F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		n = 4;
+		cp = c & 0x07;
+	} else
+		return 0;
+	if (avail < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3F);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+	    (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return n;
+}
+
+bool
+utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((n = utf8_seq_len(p + i, len - i)) == 0)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+struct span
+text_clean_utf8(struct arena *a, struct span s)
+{
+	const unsigned char *p = (const unsigned char *)s.p;
+	char *out, *o;
+	size_t i = 0, n;
+
+	/* Worst case: every byte becomes U+FFFD. */
+	if (s.len > (SIZE_MAX - 1) / 3 || (out = arena_alloc(a, s.len * 3 + 1)) == NULL)
+		return SPAN_EMPTY;
+	o = out;
+	while (i < s.len) {
+		if (p[i] == '\r') {
+			*o++ = '\n';
+			i += (i + 1 < s.len && p[i + 1] == '\n') ? 2 : 1;
+		} else if (p[i] == '\0') {
+			memcpy(o, replacement, 3);
+			o += 3;
+			i++;
+		} else if (p[i] < 0x80) {
+			*o++ = (char)p[i++];
+		} else if ((n = utf8_seq_len(p + i, s.len - i)) == 0) {
+			memcpy(o, replacement, 3);
+			o += 3;
+			i++;
+		} else {
+			memcpy(o, p + i, n);
+			o += n;
+			i += n;
+		}
+	}
+	*o = '\0';
+	return span_make(out, (size_t)(o - out));
+}
+
+const char *
+text_field(struct arena *a, struct span s)
+{
+	const unsigned char *p;
+	char *out, *o;
+	size_t i, n, cap;
+	bool blank = false;
+
+	s = span_trim(s);
+	if (s.len == 0)
+		return "";
+	cap = s.len < BOUNCE_FIELD_MAX ? s.len : BOUNCE_FIELD_MAX;
+	/* Each input byte yields at most three output bytes (U+FFFD), but
+	 * output stops at cap bytes, so cap + 4 is enough. */
+	if ((out = arena_alloc(a, cap + 4)) == NULL)
+		return "";
+	o = out;
+	p = (const unsigned char *)s.p;
+	for (i = 0; i < s.len;) {
+		if (p[i] < 0x20 || p[i] == 0x7F) {
+			/* Folding, tabs and every other control: one blank. */
+			blank = true;
+			i++;
+			continue;
+		}
+		if (p[i] == ' ') {
+			blank = true;
+			i++;
+			continue;
+		}
+		if (p[i] < 0x80)
+			n = 1;
+		else if ((n = utf8_seq_len(p + i, s.len - i)) == 0)
+			n = 0;
+		/* C1 controls (U+0080..U+009F) are as bad as C0 ones. */
+		if (n == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0) {
+			blank = true;
+			i += 2;
+			continue;
+		}
+		if ((size_t)(o - out) + (blank ? 1 : 0) + (n ? n : 3) > cap)
+			break;
+		if (blank && o > out)
+			*o++ = ' ';
+		blank = false;
+		if (n == 0) {
+			memcpy(o, replacement, 3);
+			o += 3;
+			i++;
+		} else {
+			memcpy(o, p + i, n);
+			o += n;
+			i += n;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+const char *
+text_lower(struct arena *a, struct span s)
+{
+	char *out = arena_alloc(a, s.len + 1);
+	size_t i;
+
+	if (out == NULL)
+		return "";
+	for (i = 0; i < s.len; i++)
+		out[i] = (char)tolower((unsigned char)s.p[i]);
+	out[s.len] = '\0';
+	return out;
+}
