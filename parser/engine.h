@@ -176,6 +176,22 @@ bool	dsn_text_has_fields(struct span text);
 /* Read Message-ID, From, To, Subject of the returned message. */
 void	original_extract(struct msgview *);
 
+/* ---- textscan.c: bounces written as prose --------------------------- */
+
+/* The part of text after the first line containing one of starts (NULL:
+ * from the top) up to the first line containing one of ends (NULL: to
+ * the end). Both lists end with NULL; matching is case-insensitive.
+ * Empty if no start line is found. */
+struct span text_region(struct span text, const char *const *starts,
+			const char *const *ends);
+
+#define TEXTSCAN_LABELLED	0x01	/* "Recipient: a@b" also leads */
+#define TEXTSCAN_BLANK_OK	0x02	/* blank lines do not end a diagnostic */
+
+/* One recipient per address that leads a line of region, each with the
+ * lines after it as diagnostic. Returns how many were added. */
+size_t	textscan_recipients(struct msgview *, struct span region, unsigned flags);
+
 /* ---- vendor.c: format families --------------------------------------- */
 
 /*

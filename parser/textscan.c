@@ -1,0 +1,100 @@
+/*
+ * textscan.c - the common shape of bounces written as prose.
+ *
+ * Most non-RFC 3464 bounces say, somewhere between a "here is what
+ * failed" line and a "here is your message" line:
+ *
+ *	<bob@example.org>:            (or: bob@example.org, or: To: bob@...)
+ *	host mx.example.org said: 550 5.1.1 unknown user
+ *
+ * Vendor modules cut out that region (text_region) and hand it to
+ * textscan_recipients, which makes one recipient per address that leads
+ * a line and takes the lines after it as its diagnostic.
+ */
+#include <string.h>
+
+#include "engine.h"
+
+struct span
+text_region(struct span text, const char *const *starts, const char *const *ends)
+{
+	struct span line;
+	size_t pos = 0, k;
+	const char *begin = NULL;
+
+	if (starts != NULL) {
+		while (begin == NULL && span_next_line(text, &pos, &line))
+			for (k = 0; starts[k] != NULL; k++)
+				if (span_ifind(line, starts[k]) != NULL) {
+					begin = line.p + line.len;
+					break;
+				}
+		if (begin == NULL)
+			return SPAN_EMPTY;
+	} else
+		begin = text.p;
+	text = span_make(begin, text.len - (size_t)(begin - text.p));
+	pos = 0;
+	if (ends != NULL)
+		while (span_next_line(text, &pos, &line))
+			for (k = 0; ends[k] != NULL; k++)
+				if (span_ifind(line, ends[k]) != NULL)
+					return span_make(text.p, (size_t)(line.p - text.p));
+	return text;
+}
+
+static void
+set_diag(struct bounce_report *r, struct bounce_recipient *rc, const char *s, const char *e)
+{
+	if (rc != NULL && s != NULL && e > s)
+		REPORT_SET(r, rc->diagnostic, span_make(s, (size_t)(e - s)));
+}
+
+size_t
+textscan_recipients(struct msgview *mv, struct span region, unsigned flags)
+{
+	struct bounce_report *r = mv->report;
+	struct bounce_recipient *rc = NULL;
+	struct span line;
+	size_t pos = 0, found = 0;
+	const char *dstart = NULL, *dend = NULL;
+
+	while (span_next_line(region, &pos, &line)) {
+		struct span t = span_trim(line), a = addr_find(t);
+		size_t lead = a.len > 0 ? (size_t)(a.p - t.p) : 0;
+
+		/* "To: a@b", "<a@b>", "a@b" lead; "Recipient: a@b" too. */
+		if (a.len > 0 && (lead <= 2 ||
+		    ((flags & TEXTSCAN_LABELLED) && lead < 24 &&
+		     memchr(t.p, ':', lead) != NULL)) &&
+		    report_find_recipient(r, a) == NULL) {
+			set_diag(r, rc, dstart, dend);
+			if ((rc = report_add_recipient(r, mv->limits)) == NULL)
+				break;
+			REPORT_SET(r, rc->recipient, a);
+			found++;
+			dstart = a.p + a.len;
+			while (dstart < t.p + t.len && strchr(">:,; ", *dstart) != NULL)
+				dstart++;
+			dend = t.p + t.len;
+			if (dstart >= dend)
+				dstart = NULL;
+			continue;
+		}
+		if (rc == NULL)
+			continue;
+		if (t.len == 0) {
+			/* A blank line ends a diagnostic that has begun. */
+			if (dstart != NULL && !(flags & TEXTSCAN_BLANK_OK)) {
+				set_diag(r, rc, dstart, dend);
+				rc = NULL;
+			}
+			continue;
+		}
+		if (dstart == NULL)
+			dstart = t.p;
+		dend = t.p + t.len;
+	}
+	set_diag(r, rc, dstart, dend);
+	return found;
+}
