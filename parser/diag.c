@@ -28,7 +28,8 @@ status_at(struct span s, size_t i)
 	if (i >= s.len || (s.p[i] != '2' && s.p[i] != '4' && s.p[i] != '5'))
 		return 0;
 	/* Not the tail of a number or of a dotted quad. */
-	if (i > 0 && (isalnum((unsigned char)s.p[i - 1]) || s.p[i - 1] == '.'))
+	if (i > 0 && (isalnum((unsigned char)s.p[i - 1]) || s.p[i - 1] == '.' ||
+	    s.p[i - 1] == '/'))
 		return 0;
 	j++;
 	if (j >= s.len || s.p[j] != '.')
@@ -89,7 +90,7 @@ reply_at(struct span s, size_t i)
 		return true;
 	c = s.p[i + 3];
 	return c == ' ' || c == '-' || c == '\t' || c == '\n' || c == '\'' ||
-	    c == '"' || c == ')' || c == ']';
+	    c == '"' || c == ')' || c == ']' || c == ':';
 }
 
 /* The enhanced code that follows a reply code ("550 5.1.1", "550-5.1.1",
@@ -99,7 +100,7 @@ status_after_reply(struct span s, size_t i, size_t *at)
 {
 	size_t j = i + 3;
 
-	if (j < s.len && (s.p[j] == ' ' || s.p[j] == '-'))
+	if (j < s.len && (s.p[j] == ' ' || s.p[j] == '-' || s.p[j] == ':'))
 		j++;
 	while (j < s.len && s.p[j] == ' ')
 		j++;
@@ -118,28 +119,57 @@ copy_code(char *dst, size_t dstlen, const char *p, size_t len)
 	dst[len] = '\0';
 }
 
+/* x.0.0 says only the class; 4.4.7 only that time ran out. Both are
+ * what an MTA writes when it has nothing better, so a later, specific
+ * code in the same text is preferred. */
+static bool
+status_is_generic(const char *p, size_t n)
+{
+	return (n == 5 && p[2] == '0' && p[4] == '0') ||
+	    (n == 5 && memcmp(p, "4.4.7", 5) == 0);
+}
+
 static void
 find_codes(struct span s, struct diag_info *d)
 {
 	size_t i, at, n, first_reply = SIZE_MAX;
-	struct span st;
+	size_t best_at = SIZE_MAX, best_len = 0, best_reply = SIZE_MAX;
+	bool best_specific = false;
 
 	for (i = 0; i < s.len; i++) {
-		if (!reply_at(s, i))
+		size_t reply = SIZE_MAX;
+		bool specific;
+
+		if (reply_at(s, i)) {
+			if (first_reply == SIZE_MAX)
+				first_reply = i;
+			n = status_after_reply(s, i, &at);
+			if (n == 0 || s.p[at] != s.p[i]) {
+				i += 2;
+				continue;
+			}
+			reply = i;
+		} else if ((n = status_at(s, i)) != 0)
+			at = i;
+		else
 			continue;
-		if ((n = status_after_reply(s, i, &at)) != 0 && s.p[at] == s.p[i]) {
-			copy_code(d->reply_code, sizeof(d->reply_code), s.p + i, 3);
-			copy_code(d->status, sizeof(d->status), s.p + at, n);
-			return;
+		specific = !status_is_generic(s.p + at, n);
+		if (best_at == SIZE_MAX || (specific && !best_specific)) {
+			best_at = at;
+			best_len = n;
+			best_reply = reply;
+			best_specific = specific;
 		}
-		if (first_reply == SIZE_MAX)
-			first_reply = i;
+		i = at + n - 1;
+		if (best_specific)
+			break;
 	}
+	if (best_at != SIZE_MAX)
+		copy_code(d->status, sizeof(d->status), s.p + best_at, best_len);
+	if (best_reply != SIZE_MAX)
+		first_reply = best_reply;
 	if (first_reply != SIZE_MAX)
 		copy_code(d->reply_code, sizeof(d->reply_code), s.p + first_reply, 3);
-	st = status_find(s);
-	if (st.len > 0)
-		copy_code(d->status, sizeof(d->status), st.p, st.len);
 }
 
 /* Phrases that name the SMTP command a reply answered. Longest first
@@ -268,4 +298,55 @@ diag_extract(struct span text, struct diag_info *d)
 	find_command(text, d);
 	find_host(text, d);
 	find_component(text, d);
+}
+
+/*
+ * Multi-line replies arrive joined: "550-5.1.1 The account 550-5.1.1 does
+ * not exist 550 5.1.1 https://...". Keep the first "550-5.1.1" (as
+ * "550 5.1.1") and drop the repeats, so the text reads as one sentence.
+ * Returns the text unchanged when there is nothing to drop.
+ */
+const char *
+diag_join_continuations(struct arena *a, const char *text, const char *reply,
+			const char *status)
+{
+	size_t len = strlen(text), rl = strlen(reply), sl = strlen(status), i, o = 0;
+	unsigned seen = 0;
+	char *out;
+
+	if (rl != 3 || len < rl + 1)
+		return text;
+	if ((out = arena_alloc(a, len + 1)) == NULL)
+		return text;
+	for (i = 0; i < len;) {
+		/* "550-" or "550 " at a word start, optionally with the status. */
+		if ((i == 0 || text[i - 1] == ' ') && i + rl + 1 <= len &&
+		    memcmp(text + i, reply, rl) == 0 && (text[i + rl] == '-' || text[i + rl] == ' ')) {
+			size_t j = i + rl + 1;
+
+			if (sl > 0 && j + sl <= len && memcmp(text + j, status, sl) == 0 &&
+			    (j + sl == len || text[j + sl] == ' '))
+				j += sl;
+			else if (text[i + rl] == ' ') {
+				/* "550 word" without the status: a plain number. */
+				out[o++] = text[i++];
+				continue;
+			}
+			if (seen++ == 0) {
+				memcpy(out + o, reply, rl);
+				o += rl;
+				if (j > i + rl + 1) {
+					out[o++] = ' ';
+					memcpy(out + o, status, sl);
+					o += sl;
+				}
+			} else if (o > 0 && out[o - 1] == ' ')
+				o--;	/* the blank before the dropped prefix */
+			i = j;
+			continue;
+		}
+		out[o++] = text[i++];
+	}
+	out[o] = '\0';
+	return seen > 1 ? out : text;
 }

@@ -85,6 +85,9 @@ struct diag_info {
 };
 
 void	diag_extract(struct span text, struct diag_info *);
+/* "550-5.1.1 a 550-5.1.1 b" -> "550 5.1.1 a b" (result in the arena). */
+const char *diag_join_continuations(struct arena *, const char *text,
+				    const char *reply, const char *status);
 /* Is s a syntactically valid RFC 3463 code (class 2, 4 or 5)? */
 bool	status_valid(struct span s);
 /* Find the first enhanced status code in s; empty span if none. */

@@ -218,6 +218,20 @@ message_headers_text(struct msgview *mv, GMimeMessage *m)
 }
 
 static void
+add_orphan_text(struct walk *w, const char *text, unsigned depth, bool in_returned)
+{
+	size_t len;
+
+	if (text == NULL || (len = strlen(text)) == 0)
+		return;
+	if (len > w->budget)
+		len = w->budget;
+	w->budget -= len;
+	add_leaf(w, "text/plain", text_clean_utf8(w->mv->arena, span_make(text, len)),
+	    depth + 1, in_returned, false);
+}
+
+static void
 walk_object(struct walk *w, GMimeObject *o, unsigned depth, bool in_returned)
 {
 	struct msgview *mv = w->mv;
@@ -241,6 +255,11 @@ walk_object(struct walk *w, GMimeObject *o, unsigned depth, bool in_returned)
 
 		for (i = 0; i < n && w->parts <= mv->limits->max_parts; i++)
 			walk_object(w, g_mime_multipart_get_part(mp, i), depth + 1, in_returned);
+		/* No part at all: the boundary in the header is not the one the
+		 * body uses (it happens) and GMime kept everything as prologue.
+		 * Read that text rather than nothing. */
+		if (n == 0)
+			add_orphan_text(w, g_mime_multipart_get_prologue(mp), depth, in_returned);
 		return;
 	}
 	if (GMIME_IS_MESSAGE_PART(o)) {

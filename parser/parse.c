@@ -129,7 +129,8 @@ read_message(struct msgview *mv)
 
 	vm = vendor_best(mv, &score);
 	if (r->kind == BOUNCE_KIND_DSN) {
-		r->vendor = vm != NULL ? vm->name : "rfc3464";
+		/* The generic module's guess (score 1) names no format. */
+		r->vendor = vm != NULL && score > 1 ? vm->name : "rfc3464";
 		if (vm != NULL && vm->refine != NULL)
 			vm->refine(mv);
 	} else if (vm != NULL && vm->parse != NULL) {

@@ -130,13 +130,20 @@ report_find_recipient(struct bounce_report *r, struct span addr)
 	return NULL;
 }
 
-/* x.0.0 and friends say nothing a more specific code would not. */
+/* A code that names a subject and a detail ([45].[1-9].[1-9]+): more
+ * than "something failed", so it is worth more than the Status field,
+ * which MTAs often fill with a generic or a queue-level code. */
 static bool
 status_generic(const char *st)
 {
-	size_t n = strlen(st);
+	return strlen(st) == 5 && st[2] == '0' && st[4] == '0';
+}
 
-	return n >= 5 && strcmp(st + 1, ".0.0") == 0;
+static bool
+status_specific(const char *st)
+{
+	return (st[0] == '4' || st[0] == '5') && st[1] == '.' &&
+	    st[2] >= '1' && st[2] <= '9' && st[3] == '.' && st[4] >= '1' && st[4] <= '9';
 }
 
 void
@@ -148,13 +155,20 @@ report_fill_from_diagnostic(struct bounce_report *r, struct bounce_recipient *rc
 	if (rc->diagnostic[0] == '\0')
 		return;
 	diag_extract(span_make(rc->diagnostic, strlen(rc->diagnostic)), &d);
-	if (d.status[0] != '\0' &&
-	    (rc->status[0] == '\0' ||
-	     (status_generic(rc->status) && !status_generic(d.status) &&
-	      d.status[0] == rc->status[0])))
+	if (d.status[0] != '\0' && strcmp(d.status, rc->status) != 0 &&
+	    (rc->status[0] == '\0' || status_specific(d.status) ||
+	     (status_generic(rc->status) && !status_generic(d.status)) ||
+	     d.status[0] != rc->status[0]))
 		rc->status = text_field(a, span_make(d.status, strlen(d.status)));
 	if (rc->reply_code[0] == '\0' && d.reply_code[0] != '\0')
 		rc->reply_code = text_field(a, span_make(d.reply_code, 3));
+	/* A reply of another class than the status is from another
+	 * exchange (a 550 quoted in a delay warning): drop it. */
+	if (rc->reply_code[0] != '\0' && rc->status[0] != '\0' &&
+	    rc->reply_code[0] != rc->status[0])
+		rc->reply_code = "";
+	if (d.reply_code[0] != '\0')
+		rc->diagnostic = diag_join_continuations(a, rc->diagnostic, d.reply_code, d.status);
 	if (rc->command[0] == '\0' && d.command[0] != '\0')
 		rc->command = text_field(a, span_make(d.command, strlen(d.command)));
 	if (rc->remote_mta[0] == '\0' && d.remote_host.len > 0)
