@@ -57,25 +57,25 @@ find_status_text(const struct msgview *mv)
 }
 
 /*
- * A DSN recipient without a Diagnostic-Code often has one in the human
- * part: "<bob@example.org>: host mx.example.org said: 550 ...". Take the
- * paragraph that starts with the address.
+ * The human part of a DSN often says more than the status block:
+ * "<bob@example.org>: host mx.example.org said: 550 ... (in reply to RCPT
+ * TO command)". Find the paragraph that starts with the recipient.
  */
-static void
-diagnostic_from_body(struct msgview *mv, struct bounce_recipient *rc)
+static struct span
+body_paragraph_for(const struct msgview *mv, const char *addr)
 {
 	struct span body = mv->body, line;
-	size_t pos = 0, rlen = strlen(rc->recipient);
+	size_t pos = 0, alen = strlen(addr);
 	const char *start = NULL, *end = NULL;
 
-	if (rlen == 0 || body.len == 0)
-		return;
+	if (alen == 0 || body.len == 0)
+		return SPAN_EMPTY;
 	while (span_next_line(body, &pos, &line)) {
 		if (start == NULL) {
-			const char *hit = mem_ifind(line.p, line.len, rc->recipient, rlen);
+			const char *hit = mem_ifind(line.p, line.len, addr, alen);
 
 			if (hit != NULL && hit - line.p < 4) {
-				start = hit + rlen;
+				start = hit + alen;
 				end = line.p + line.len;
 			}
 			continue;
@@ -85,11 +85,31 @@ diagnostic_from_body(struct msgview *mv, struct bounce_recipient *rc)
 		end = line.p + line.len;
 	}
 	if (start == NULL)
-		return;
+		return SPAN_EMPTY;
 	while (start < end && (*start == '>' || *start == ':' || *start == ' ' || *start == ','))
 		start++;
-	if (end > start)
-		REPORT_SET(mv->report, rc->diagnostic, span_make(start, (size_t)(end - start)));
+	return span_make(start, (size_t)(end - start));
+}
+
+/* Take from the human part what the status block left out: the whole
+ * diagnostic, or just the SMTP command it answered. */
+static void
+complete_from_body(struct msgview *mv, struct bounce_recipient *rc)
+{
+	struct span para = body_paragraph_for(mv, rc->recipient);
+	struct diag_info d;
+
+	if (para.len == 0)
+		return;
+	if (rc->diagnostic[0] == '\0') {
+		REPORT_SET(mv->report, rc->diagnostic, para);
+		return;
+	}
+	if (rc->command[0] == '\0') {
+		diag_extract(para, &d);
+		if (d.command[0] != '\0')
+			REPORT_SET(mv->report, rc->command, span_make(d.command, strlen(d.command)));
+	}
 }
 
 static void
@@ -103,8 +123,7 @@ parse_dsn(struct msgview *mv, struct span status_block)
 		return;
 	r->kind = BOUNCE_KIND_DSN;
 	for (i = 0; i < r->nrcpt; i++)
-		if (r->rcpt[i].diagnostic[0] == '\0')
-			diagnostic_from_body(mv, &r->rcpt[i]);
+		complete_from_body(mv, &r->rcpt[i]);
 }
 
 static void
