@@ -1,43 +1,310 @@
 /*
- * classify.c - PLACEHOLDER until the rule engine lands: marks temporary
- * failures and nothing else. Replaced by rules.c + classify.c.
+ * classify.c - give every recipient of a report its reason, category,
+ * owner, summary, fix, hard and temporary from a loaded rule set.
+ *
+ * Per recipient: one Vectorscan scan of the diagnostic text (and one of
+ * the component, if any rule asks about it) marks which patterns
+ * matched; then the rules are tried in rank order and the first that
+ * holds decides (a "continue" rule decides some fields and lets the next
+ * ones fill the rest).
+ *
+ * Thread safety: the rule set is read-only here except for its pool of
+ * scratch spaces. A caller takes one from the pool (or clones the
+ * prototype when the pool is empty) and puts it back, so the pool grows
+ * to the number of threads that classify at the same time and no more.
  */
+#include <fnmatch.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "engine.h"
+#include "rules.h"
 
-struct bounce_rules {
-	int	unused;
+#define HOST_MAX	256
+
+struct match_set {
+	uint64_t text[RULES_MAX_PATTERNS / 64];
+	uint64_t component[RULES_MAX_PATTERNS / 64];
 };
 
-struct bounce_rules *
-bounce_rules_load(const char *dir, char *err, size_t errlen)
+static bool
+bit_get(const uint64_t *set, unsigned id)
 {
-	(void)dir;
-	(void)err;
-	(void)errlen;
-	return calloc(1, sizeof(struct bounce_rules));
+	return (set[id / 64] >> (id % 64)) & 1;
 }
 
-void
-bounce_rules_free(struct bounce_rules *rules)
+static int
+on_match(unsigned int id, unsigned long long from, unsigned long long to,
+	 unsigned int flags, void *ctx)
 {
-	free(rules);
+	uint64_t *set = ctx;
+
+	(void)from;
+	(void)to;
+	(void)flags;
+	if (id < RULES_MAX_PATTERNS)
+		set[id / 64] |= (uint64_t)1 << (id % 64);
+	return 0;		/* go on: every pattern may matter */
 }
 
-void
-bounce_classify(struct bounce_report *r, const struct bounce_rules *rules)
+static hs_scratch_t *
+scratch_take(struct bounce_rules *rs)
 {
+	struct scratch_node *n;
+	hs_scratch_t *s = NULL;
+
+	pthread_mutex_lock(&rs->pool_lock);
+	if ((n = rs->pool) != NULL)
+		rs->pool = n->next;
+	pthread_mutex_unlock(&rs->pool_lock);
+	if (n != NULL) {
+		s = n->scratch;
+		free(n);
+		return s;
+	}
+	if (hs_clone_scratch(rs->proto, &s) != HS_SUCCESS)
+		return NULL;
+	return s;
+}
+
+static void
+scratch_give(struct bounce_rules *rs, hs_scratch_t *s)
+{
+	struct scratch_node *n = malloc(sizeof(*n));
+
+	if (n == NULL) {
+		hs_free_scratch(s);
+		return;
+	}
+	n->scratch = s;
+	pthread_mutex_lock(&rs->pool_lock);
+	n->next = rs->pool;
+	rs->pool = n;
+	pthread_mutex_unlock(&rs->pool_lock);
+}
+
+static void
+scan(const struct bounce_rules *rs, hs_scratch_t *s, const char *text, uint64_t *set)
+{
+	size_t len = strlen(text);
+
+	if (len > 0 && len <= UINT32_MAX)
+		hs_scan(rs->db, text, (unsigned)len, 0, s, on_match, set);
+}
+
+/* "dns; mx.Example.com." -> "mx.Example.com": the host name a glob sees. */
+static void
+host_name(const char *in, char *out, size_t outlen)
+{
+	const char *semi = strchr(in, ';'), *p = in;
+	size_t n = 0;
+
+	if (semi != NULL && strcspn(in, ".") > (size_t)(semi - in))
+		p = semi + 1;
+	p += strspn(p, " \t[");
+	while (p[n] != '\0' && strchr(" \t]()", p[n]) == NULL)
+		n++;
+	while (n > 0 && p[n - 1] == '.')
+		n--;
+	if (n >= outlen)
+		n = 0;		/* too long to be a host name */
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+static bool
+glob_any(const struct rule_cond *c, const char *s)
+{
+	unsigned i;
+
+	if (s[0] == '\0')
+		return false;
+	for (i = 0; i < c->n; i++)
+		if (fnmatch(c->word[i], s, FNM_CASEFOLD) == 0)
+			return true;
+	return false;
+}
+
+static bool
+word_any(const struct rule_cond *c, const char *s)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n; i++) {
+		if (strcmp(c->word[i], "none") == 0 ? s[0] == '\0' : strcasecmp(c->word[i], s) == 0)
+			return true;
+	}
+	return false;
+}
+
+struct subject {
+	const struct bounce_report	*report;
+	const struct bounce_recipient	*rc;
+	const struct match_set		*match;
+	char				 remote[HOST_MAX];
+	char				 reporting[HOST_MAX];
+};
+
+static bool
+cond_holds(const struct rule_cond *c, const struct subject *sj)
+{
+	const struct bounce_recipient *rc = sj->rc;
+	unsigned i;
+
+	switch (c->key) {
+	case COND_TEXT:
+	case COND_COMPONENT:
+		for (i = 0; i < c->n; i++)
+			if (bit_get(c->key == COND_TEXT ? sj->match->text : sj->match->component,
+				    c->id[i]))
+				return true;
+		return false;
+	case COND_NOT_TEXT:
+		for (i = 0; i < c->n; i++)
+			if (bit_get(sj->match->text, c->id[i]))
+				return false;
+		return true;
+	case COND_STATUS:
+		for (i = 0; i < c->n; i++)
+			if (rules_status_match(c->word[i], rc->status))
+				return true;
+		return false;
+	case COND_REPLY:
+		for (i = 0; i < c->n; i++)
+			if (rules_reply_match(c->word[i], rc->reply_code))
+				return true;
+		return false;
+	case COND_COMMAND:
+		return word_any(c, rc->command);
+	case COND_ACTION:
+		return word_any(c, rc->action);
+	case COND_KIND:
+		return word_any(c, bounce_kind_name(sj->report->kind));
+	case COND_VENDOR:
+		return glob_any(c, sj->report->vendor);
+	case COND_REMOTE:
+		return glob_any(c, sj->remote) || glob_any(c, sj->reporting);
+	case COND_DIAGTYPE:
+		return glob_any(c, rc->diagnostic_type);
+	}
+	return false;
+}
+
+static bool
+rule_holds(const struct rule *r, const struct subject *sj)
+{
+	unsigned i;
+
+	for (i = 0; i < r->ncond; i++)
+		if (!cond_holds(&r->cond[i], sj))
+			return false;
+	return true;
+}
+
+static bool
+is_temporary(const struct bounce_recipient *rc)
+{
+	if (strcasecmp(rc->action, "delayed") == 0)
+		return true;
+	if (rc->status[0] != '\0')
+		return rc->status[0] == '4';
+	return rc->reply_code[0] == '4';
+}
+
+static const char *
+report_copy(struct bounce_report *r, const char *s)
+{
+	const char *c = s[0] != '\0' ? arena_strndup(report_arena(r), s, strlen(s)) : "";
+
+	return c != NULL ? c : "";
+}
+
+static void
+classify_one(struct bounce_report *r, struct bounce_recipient *rc,
+	     const struct bounce_rules *rs, const struct match_set *match)
+{
+	struct subject sj = { .report = r, .rc = rc, .match = match };
+	const char *summary = "", *fix = "";
+	unsigned have = 0;
+	bool hard = false;
 	size_t i;
 
-	(void)rules;
+	host_name(rc->remote_mta, sj.remote, sizeof(sj.remote));
+	host_name(r->reporting_mta, sj.reporting, sizeof(sj.reporting));
+	rc->reason = "undefined";
+	rc->category = "unknown";
+	rc->owner = "none";
+	for (i = 0; i < rs->nrule; i++) {
+		const struct rule *ru = &rs->rule[i];
+		unsigned take;
+
+		if (!rule_holds(ru, &sj))
+			continue;
+		take = ru->sets & ~have;
+		if (take & OUT_REASON)
+			rc->reason = ru->reason;
+		if (take & OUT_CATEGORY)
+			rc->category = ru->category;
+		if (take & OUT_OWNER)
+			rc->owner = ru->owner;
+		if (take & OUT_SUMMARY)
+			summary = ru->summary;
+		if (take & OUT_FIX)
+			fix = ru->fix;
+		if (take & OUT_HARD)
+			hard = ru->hard;
+		have |= ru->sets;
+		if (!ru->cont)
+			break;
+	}
+	if (!(have & OUT_HARD))
+		hard = rules_reason_hard(rc->reason);
+	rc->temporary = is_temporary(rc);
+	rc->hard = hard && !rc->temporary;
+	rc->summary = report_copy(r, summary);
+	rc->fix = report_copy(r, fix);
+}
+
+void
+bounce_classify(struct bounce_report *r, const struct bounce_rules *crs)
+{
+	/* The pool is the only part of a rule set that changes after the
+	 * load, and it has its own lock. */
+	struct bounce_rules *rs = (struct bounce_rules *)crs;
+	struct match_set *match;
+	hs_scratch_t *s = NULL;
+	size_t i;
+
+	if (r == NULL)
+		return;
+	if (rs == NULL) {
+		for (i = 0; i < r->nrcpt; i++) {
+			r->rcpt[i].reason = "undefined";
+			r->rcpt[i].category = "unknown";
+			r->rcpt[i].owner = "none";
+			r->rcpt[i].temporary = is_temporary(&r->rcpt[i]);
+		}
+		return;
+	}
+	if ((match = malloc(sizeof(*match))) == NULL)
+		return;
+	if (rs->db != NULL)
+		s = scratch_take(rs);
 	for (i = 0; i < r->nrcpt; i++) {
 		struct bounce_recipient *rc = &r->rcpt[i];
 
-		rc->temporary = rc->status[0] == '4' || strcmp(rc->action, "delayed") == 0;
-		rc->reason = "undefined";
-		rc->category = "unknown";
-		rc->owner = "none";
+		memset(match, 0, sizeof(*match));
+		/* Without scratch space (out of memory) no pattern matches:
+		 * the code rules still give an answer. */
+		if (s != NULL) {
+			scan(rs, s, rc->diagnostic, match->text);
+			if (rs->has_component)
+				scan(rs, s, rc->component, match->component);
+		}
+		classify_one(r, rc, rs, match);
 	}
+	if (s != NULL)
+		scratch_give(rs, s);
+	free(match);
 }

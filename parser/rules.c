@@ -1,0 +1,192 @@
+/*
+ * rules.c - load a rule set: parse the files, compile every text pattern
+ * into one Vectorscan database, rank the rules; and the fixed
+ * vocabularies the rules may use.
+ *
+ * The loaded set is read-only afterwards except for the pool of scan
+ * scratch spaces, which has its own lock (see classify.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules.h"
+
+/* Sisimai's reasons, so results compare with it. */
+static const char *const reasons[] = {
+	"userunknown", "hasmoved", "hostunknown", "notaccept", "suspend",
+	"mailboxfull", "mesgtoobig", "exceedlimit", "securityerror",
+	"authfailure", "requireptr", "blocked", "badreputation", "spamdetected",
+	"virusdetected", "filtered", "policyviolation", "rejected", "norelaying",
+	"speeding", "toomanyconn", "failedstarttls", "notcompliantrfc",
+	"contenterror", "syntaxerror", "networkerror", "expired", "systemerror",
+	"systemfull", "mailererror", "delivered", "vacation", "feedback",
+	"onhold", "undefined", NULL
+};
+
+/* The routing vocabulary people put in their mail filters. */
+static const char *const categories[] = {
+	"mailbox-missing", "domain-missing", "mailbox-disabled", "mailbox-full",
+	"message-too-large", "auth-failure", "email-auth-failure",
+	"reputation-block", "spam-content", "policy-rejected", "relay-denied",
+	"rate-limited", "tls-failure", "invalid-message", "network-error",
+	"expired", "delayed", "remote-error", "delivered", "auto-reply",
+	"feedback", "unknown", NULL
+};
+
+static const char *const owners[] = {
+	"sender", "sender-admin", "recipient-admin", "none", NULL
+};
+
+/* Sisimai's hard bounces: the address itself is wrong. */
+static const char *const hard_reasons[] = {
+	"userunknown", "hostunknown", "hasmoved", "notaccept", NULL
+};
+
+static const char *
+lookup(const char *const *list, const char *w)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(*list, w) == 0)
+			return *list;
+	return NULL;
+}
+
+const char *
+rules_reason_word(const char *w)
+{
+	return lookup(reasons, w);
+}
+
+const char *
+rules_category_word(const char *w)
+{
+	return lookup(categories, w);
+}
+
+const char *
+rules_owner_word(const char *w)
+{
+	return lookup(owners, w);
+}
+
+bool
+rules_reason_hard(const char *reason)
+{
+	return lookup(hard_reasons, reason) != NULL;
+}
+
+static int
+cmp_rank(const void *a, const void *b)
+{
+	const struct rule *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank > y->rank ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static bool
+compile(struct bounce_rules *rs, const struct rules_pattern *pat, unsigned npat,
+	char *err, size_t errlen)
+{
+	const char **expr;
+	unsigned *flags, *ids, i;
+	hs_compile_error_t *cerr = NULL;
+	bool ok = false;
+
+	rs->npat = npat;
+	if (npat == 0)
+		return true;
+	expr = calloc(npat, sizeof(*expr));
+	flags = calloc(npat, sizeof(*flags));
+	ids = calloc(npat, sizeof(*ids));
+	if (expr == NULL || flags == NULL || ids == NULL) {
+		snprintf(err, errlen, "rules: out of memory");
+		goto out;
+	}
+	for (i = 0; i < npat; i++) {
+		expr[i] = pat[i].expr;
+		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+		ids[i] = i;
+	}
+	if (hs_compile_multi(expr, flags, ids, npat, HS_MODE_BLOCK, NULL, &rs->db,
+			     &cerr) != HS_SUCCESS) {
+		if (cerr != NULL && cerr->expression >= 0 && (unsigned)cerr->expression < npat)
+			snprintf(err, errlen, "%s:%u: bad pattern: %s: /%.80s/",
+				 pat[cerr->expression].file, pat[cerr->expression].line,
+				 cerr->message, pat[cerr->expression].expr);
+		else
+			snprintf(err, errlen, "rules: cannot compile the patterns: %s",
+				 cerr != NULL ? cerr->message : "unknown error");
+		hs_free_compile_error(cerr);
+		rs->db = NULL;
+		goto out;
+	}
+	if (hs_alloc_scratch(rs->db, &rs->proto) != HS_SUCCESS) {
+		snprintf(err, errlen, "rules: out of memory for scratch space");
+		goto out;
+	}
+	ok = true;
+out:
+	free(expr);
+	free(flags);
+	free(ids);
+	return ok;
+}
+
+struct bounce_rules *
+bounce_rules_load(const char *dir, char *err, size_t errlen)
+{
+	struct bounce_rules *rs;
+	struct rules_pattern *pat = NULL;
+	unsigned npat = 0;
+	char dummy[1];
+
+	if (err == NULL || errlen == 0) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	err[0] = '\0';
+	if ((rs = calloc(1, sizeof(*rs))) == NULL || (rs->arena = arena_new()) == NULL) {
+		free(rs);
+		snprintf(err, errlen, "%s: out of memory", dir);
+		return NULL;
+	}
+	if (pthread_mutex_init(&rs->pool_lock, NULL) != 0) {
+		arena_free(rs->arena);
+		free(rs);
+		snprintf(err, errlen, "%s: cannot create a lock", dir);
+		return NULL;
+	}
+	if (!rules_parse_dir(rs, dir, &pat, &npat, err, errlen) ||
+	    !compile(rs, pat, npat, err, errlen)) {
+		free(pat);
+		bounce_rules_free(rs);
+		return NULL;
+	}
+	free(pat);
+	if (rs->nrule > 0)
+		qsort(rs->rule, rs->nrule, sizeof(*rs->rule), cmp_rank);
+	return rs;
+}
+
+void
+bounce_rules_free(struct bounce_rules *rs)
+{
+	struct scratch_node *n, *next;
+
+	if (rs == NULL)
+		return;
+	for (n = rs->pool; n != NULL; n = next) {
+		next = n->next;
+		hs_free_scratch(n->scratch);
+		free(n);
+	}
+	hs_free_scratch(rs->proto);
+	hs_free_database(rs->db);
+	pthread_mutex_destroy(&rs->pool_lock);
+	free(rs->rule);
+	arena_free(rs->arena);
+	free(rs);
+}

@@ -1,0 +1,131 @@
+/*
+ * rules.h - the compiled rule set, shared by the loader (rules.c,
+ * rules_parse.c) and the classifier (classify.c). Internal to libbounce.
+ *
+ * A rule is a list of conditions (each "any of" its values; all must
+ * hold) and an outcome. Text conditions refer to pattern ids in one
+ * Vectorscan database; the rules are kept sorted by rank, highest first,
+ * so classification takes the first rule that holds. The format is
+ * described in rules/README.md.
+ */
+#ifndef RULES_H
+#define RULES_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <hs/hs.h>
+
+#include "engine.h"
+
+#define RULES_MAX_LINE		4096
+#define RULES_MAX_FILE		(1024 * 1024)
+#define RULES_MAX_FILES		256
+#define RULES_MAX_RULES		4096
+#define RULES_MAX_PATTERNS	8192
+#define RULES_MAX_VALUES	64	/* values on one line */
+#define RULES_MAX_ALTS		256	/* patterns in one condition, continuations included */
+#define RULES_MAX_CONDS		32	/* condition lines in one rule */
+#define RULES_MAX_NAME		64
+
+#define RULES_RANK_DERIVED_MAX	99
+#define RULES_PRIORITY_MAX	999
+
+enum cond_key {
+	COND_TEXT,		/* ids: any matched in the diagnostic */
+	COND_NOT_TEXT,		/* ids: none matched in the diagnostic */
+	COND_COMPONENT,		/* ids: any matched in the component */
+	COND_STATUS,		/* words: status patterns */
+	COND_REPLY,		/* words: reply patterns */
+	COND_COMMAND,		/* words, case-insensitive */
+	COND_ACTION,
+	COND_KIND,
+	COND_VENDOR,		/* globs */
+	COND_REMOTE,		/* globs on remote or reporting MTA */
+	COND_DIAGTYPE,		/* globs on the diagnostic type */
+};
+
+struct rule_cond {
+	enum cond_key	  key;
+	unsigned	  n;
+	const char *const *word;	/* words and globs, "none" for empty */
+	const unsigned	 *id;		/* pattern ids */
+};
+
+/* Which outcome fields a rule sets. */
+#define OUT_REASON	0x01
+#define OUT_CATEGORY	0x02
+#define OUT_OWNER	0x04
+#define OUT_SUMMARY	0x08
+#define OUT_FIX		0x10
+#define OUT_HARD	0x20
+#define OUT_REQUIRED	(OUT_REASON | OUT_CATEGORY | OUT_OWNER | OUT_SUMMARY | OUT_FIX)
+
+struct rule {
+	const char	*name;
+	const char	*file;
+	unsigned	 line;
+	unsigned	 order;		/* load order, breaks rank ties */
+	int		 rank;
+
+	struct rule_cond *cond;
+	unsigned	 ncond;
+
+	unsigned	 sets;		/* OUT_* */
+	bool		 cont;		/* continue: later rules fill the rest */
+	bool		 hard;
+	const char	*reason;	/* static vocabulary strings */
+	const char	*category;
+	const char	*owner;
+	const char	*summary;	/* in the rule set's arena */
+	const char	*fix;
+};
+
+struct scratch_node {
+	hs_scratch_t		*scratch;
+	struct scratch_node	*next;
+};
+
+struct bounce_rules {
+	struct arena	*arena;
+	struct rule	*rule;		/* sorted: rank desc, then load order */
+	size_t		 nrule;
+
+	hs_database_t	*db;		/* NULL when no rule has a pattern */
+	unsigned	 npat;
+	bool		 has_component;	/* some rule looks at the component */
+
+	/* Scratch space for scans: one per concurrent caller, cloned from
+	 * proto on demand and kept in a pool for the next caller. */
+	hs_scratch_t	*proto;
+	pthread_mutex_t	 pool_lock;
+	struct scratch_node *pool;
+};
+
+/* Vocabularies (rules.c). Return the static spelling, NULL if unknown. */
+const char *rules_reason_word(const char *);
+const char *rules_category_word(const char *);
+const char *rules_owner_word(const char *);
+/* Is a reason hard unless a rule says otherwise? */
+bool	rules_reason_hard(const char *reason);
+
+/* Status and reply patterns (rules_match.c). */
+bool	rules_status_pattern_valid(const char *);
+bool	rules_status_match(const char *pattern, const char *status);
+int	rules_status_specificity(const char *pattern);
+bool	rules_reply_pattern_valid(const char *);
+bool	rules_reply_match(const char *pattern, const char *reply);
+
+/* Parse every *.rules file of dir into rs (rules_parse.c): fills rs->rule
+ * (unsorted) and the pattern table handed back in *exprs / *where. */
+struct rules_pattern {
+	const char	*expr;
+	const char	*file;
+	unsigned	 line;
+};
+bool	rules_parse_dir(struct bounce_rules *rs, const char *dir,
+			struct rules_pattern **pats, unsigned *npat,
+			char *err, size_t errlen);
+
+#endif /* RULES_H */
