@@ -1,0 +1,94 @@
+/*
+ * v5sendmail.c - bounces of Sendmail 5 and the appliances built on it.
+ *
+ * No address list and no DSN: only the session transcript, then the
+ * message ("----- Unsent message follows -----"):
+ *
+ *	   ----- Transcript of session follows -----
+ *	While talking to mx.example.org:
+ *	>>> RCPT To:<bob@example.org>
+ *	<<< 550 <bob@example.org>, User Unknown
+ *	550 <bob@example.org>... User unknown
+ *	421 example.net (smtp)... Deferred: Connection timed out
+ *
+ * The transcript reader is vendor/sendmail.c's. When no line names an
+ * address (a host that never answered), the returned message's To: is
+ * the recipient that failed.
+ */
+#include <string.h>
+
+#include "engine.h"
+#include "sendmail.h"
+
+static const char *const v5_returned[] = {
+	"----- Unsent message follows -----",
+	"----- No message was collected -----",
+	NULL,
+};
+
+static int
+v5sendmail_detect(const struct msgview *mv)
+{
+	int score = 0;
+
+	if (span_ifind(mv->body, "----- Transcript of session follows -----") == NULL)
+		return 0;
+	if (span_ifind(mv->body, v5_returned[0]) != NULL ||
+	    span_ifind(mv->body, v5_returned[1]) != NULL)
+		score = 80;
+	if (score > 0 && span_istarts(span_trim(mv_header(mv, "Subject")), "Returned mail:"))
+		score += 15;
+	return score;
+}
+
+/* The To: of the returned message's header block. */
+static struct span
+v5_returned_to(struct span returned)
+{
+	struct span line;
+	size_t pos = 0;
+
+	bool started = false;
+
+	while (span_next_line(returned, &pos, &line)) {
+		if (line.len == 0 && started)
+			break;
+		started |= line.len > 0;
+		if (span_istarts(line, "To:"))
+			return addr_find(span_make(line.p + 3, line.len - 3));
+	}
+	return SPAN_EMPTY;
+}
+
+static size_t
+v5sendmail_parse(struct msgview *mv)
+{
+	struct bounce_report *r = mv->report;
+	struct sm_transcript t;
+	struct bounce_recipient *rc;
+	struct span returned = text_region(mv->body, v5_returned, NULL), to;
+	size_t found;
+
+	if (mv->returned.len == 0)
+		mv->returned = returned;
+	sm_read(mv, mv->body, &t);
+	if ((found = sm_emit(mv, &t)) > 0 || !t.found)
+		return found;
+	/* Only the host failed ("421 example.org (smtp)... Deferred"): the
+	 * message was for its To:. */
+	if ((to = v5_returned_to(returned)).len == 0 ||
+	    (rc = report_add_recipient(r, mv->limits)) == NULL)
+		return 0;
+	REPORT_SET(r, rc->recipient, to);
+	REPORT_SET(r, rc->action, SPAN_LIT("failed"));
+	REPORT_SET(r, rc->diagnostic, sm_best_text(mv, &t, NULL));
+	if (t.hostcode[0] != '\0')
+		REPORT_SET(r, rc->reply_code, span_make(t.hostcode, 3));
+	return 1;
+}
+
+const struct vendor_module vendor_v5sendmail = {
+	.name = "v5sendmail",
+	.detect = v5sendmail_detect,
+	.parse = v5sendmail_parse,
+};
