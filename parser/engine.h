@@ -107,8 +107,7 @@ struct msgview {
 	struct arena		*arena;
 	struct bounce_report	*report;
 	const struct bounce_limits *limits;
-	void			*gmime_message;	/* GMimeMessage *, opaque here */
-	void			*gmime_bytes;	/* GByteArray borrowing the input */
+	struct mv_headers	*headers;	/* top-level fields, indexed (mime.c) */
 
 	const char	*content_type;	/* top level, lower case, "" if none */
 	const char	*report_type;	/* multipart/report report-type param */

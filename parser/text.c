@@ -43,21 +43,44 @@ span_istarts(struct span s, const char *lit)
 	return s.len >= n && strncasecmp(s.p, lit, n) == 0;
 }
 
+static inline unsigned char
+ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c | 0x20 : c;
+}
+
+/*
+ * ASCII case-insensitive search. The vendor modules ask many of these per
+ * message, so the first byte is found with memchr on its two cases and
+ * the rest compared inline, without locale calls.
+ */
 const char *
 mem_ifind(const char *hay, size_t hlen, const char *needle, size_t nlen)
 {
-	unsigned char first;
-	size_t i;
+	unsigned char lo, up;
+	const char *p = hay, *end, *a, *b;
+	size_t j;
 
 	if (nlen == 0)
 		return hay;
 	if (nlen > hlen)
 		return NULL;
-	first = (unsigned char)tolower((unsigned char)needle[0]);
-	for (i = 0; i + nlen <= hlen; i++) {
-		if ((unsigned char)tolower((unsigned char)hay[i]) == first &&
-		    strncasecmp(hay + i + 1, needle + 1, nlen - 1) == 0)
-			return hay + i;
+	lo = ascii_lower((unsigned char)needle[0]);
+	up = lo >= 'a' && lo <= 'z' ? lo - 0x20 : lo;
+	end = hay + hlen - nlen + 1;	/* last possible start + 1 */
+	while (p < end) {
+		a = memchr(p, lo, (size_t)(end - p));
+		b = lo != up ? memchr(p, up, (size_t)(a != NULL ? a - p : end - p)) : NULL;
+		if (b != NULL)
+			a = b;
+		if (a == NULL)
+			return NULL;
+		for (j = 1; j < nlen; j++)
+			if (ascii_lower((unsigned char)a[j]) != ascii_lower((unsigned char)needle[j]))
+				break;
+		if (j == nlen)
+			return a;
+		p = a + 1;
 	}
 	return NULL;
 }
@@ -143,12 +166,26 @@ text_clean_utf8(struct arena *a, struct span s)
 {
 	const unsigned char *p = (const unsigned char *)s.p;
 	char *out, *o;
-	size_t i = 0, n;
+	size_t i = 0, n, need = 0;
 
-	/* Worst case: every byte becomes U+FFFD. */
-	if (s.len > (SIZE_MAX - 1) / 3 || (out = arena_alloc(a, s.len * 3 + 1)) == NULL)
+	/* Size the output exactly: a replaced byte takes three. A transient
+	 * worst-case buffer would be three times the input, for nothing. */
+	while (i < s.len) {
+		if (p[i] < 0x80 && p[i] != '\0') {
+			need++;
+			i++;
+		} else if (p[i] != '\0' && (n = utf8_seq_len(p + i, s.len - i)) != 0) {
+			need += n;
+			i += n;
+		} else {
+			need += 3;
+			i++;
+		}
+	}
+	if ((out = arena_alloc(a, need + 1)) == NULL)
 		return SPAN_EMPTY;
 	o = out;
+	i = 0;
 	while (i < s.len) {
 		if (p[i] == '\r') {
 			*o++ = '\n';

@@ -71,7 +71,7 @@ read_file(const char *path, const struct stat *st, mailbox_fn fn, void *arg)
 		fn(path, "", 0, arg);
 		return 0;
 	}
-	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED) {
 		fprintf(stderr, "bouncediag: %s: %s\n", path, strerror(errno));
