@@ -1,94 +1,193 @@
 /*
- * json.c - a report as one line of JSON, with jansson.
+ * json.c - a report as one line of JSON.
  *
- * The key set is the contract of `bouncediag --json` and the milter's
- * event log; keep it in step with bouncediag(1). Report strings are valid
- * UTF-8 already; the source path is not ours, so it is repaired first.
+ * Written straight into one growing buffer: the shape is fixed, so a tree
+ * of library objects (built, hashed, walked, freed) would only cost time
+ * on every message. The key set is the contract of `bouncediag --json`
+ * and the milter's event log; keep it in step with bouncediag(1).
+ * Strings are escaped per RFC 8259; report strings are valid UTF-8
+ * already, the source path is repaired first.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "engine.h"
 
-static int
-set_str(json_t *o, const char *key, const char *val)
+struct jbuf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+	bool	 failed;
+};
+
+static void
+jb_reserve(struct jbuf *b, size_t more)
 {
-	return json_object_set_new(o, key, json_string(val != NULL ? val : ""));
+	size_t cap;
+	char *n;
+
+	if (b->failed || b->cap - b->len > more)
+		return;
+	for (cap = b->cap ? b->cap : 1024; cap - b->len <= more; cap *= 2)
+		if (cap > SIZE_MAX / 4) {
+			b->failed = true;
+			return;
+		}
+	if ((n = realloc(b->p, cap)) == NULL) {
+		b->failed = true;
+		return;
+	}
+	b->p = n;
+	b->cap = cap;
 }
 
-static json_t *
-recipient_json(const struct bounce_recipient *rc)
+static void
+jb_raw(struct jbuf *b, const char *s, size_t len)
 {
-	json_t *o = json_object();
+	jb_reserve(b, len);
+	if (b->failed)
+		return;
+	memcpy(b->p + b->len, s, len);
+	b->len += len;
+}
 
-	if (o == NULL)
-		return NULL;
-	set_str(o, "recipient", rc->recipient);
-	set_str(o, "original_recipient", rc->original_recipient);
-	set_str(o, "action", rc->action);
-	set_str(o, "status", rc->status);
-	set_str(o, "reply_code", rc->reply_code);
-	set_str(o, "command", rc->command);
-	set_str(o, "remote_mta", rc->remote_mta);
-	set_str(o, "diagnostic_type", rc->diagnostic_type);
-	set_str(o, "diagnostic", rc->diagnostic);
-	set_str(o, "component", rc->component);
-	set_str(o, "reason", rc->reason);
-	set_str(o, "category", rc->category);
-	json_object_set_new(o, "hard", json_boolean(rc->hard));
-	json_object_set_new(o, "temporary", json_boolean(rc->temporary));
-	set_str(o, "owner", rc->owner);
-	set_str(o, "summary", rc->summary);
-	set_str(o, "fix", rc->fix);
-	set_str(o, "feedback_type", rc->feedback_type);
-	return o;
+#define JB_LIT(b, lit)	jb_raw((b), (lit), sizeof(lit) - 1)
+
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void
+jb_string(struct jbuf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run = 0;
+
+	jb_raw(b, "\"", 1);
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[6];
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7F)
+			continue;
+		jb_raw(b, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"':
+			JB_LIT(b, "\\\"");
+			break;
+		case '\\':
+			JB_LIT(b, "\\\\");
+			break;
+		case '\n':
+			JB_LIT(b, "\\n");
+			break;
+		case '\r':
+			JB_LIT(b, "\\r");
+			break;
+		case '\t':
+			JB_LIT(b, "\\t");
+			break;
+		default:
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xF];
+			jb_raw(b, esc, 6);
+		}
+	}
+	jb_raw(b, s + run, i - run);
+	jb_raw(b, "\"", 1);
+}
+
+/* ,"key":"value" (or {"key":... when first) */
+static void
+jb_member(struct jbuf *b, bool first, const char *key, const char *val)
+{
+	jb_raw(b, first ? "{\"" : ",\"", 2);
+	jb_raw(b, key, strlen(key));
+	JB_LIT(b, "\":");
+	jb_string(b, val != NULL ? val : "");
+}
+
+static void
+jb_bool(struct jbuf *b, const char *key, bool val)
+{
+	JB_LIT(b, ",\"");
+	jb_raw(b, key, strlen(key));
+	if (val)
+		JB_LIT(b, "\":true");
+	else
+		JB_LIT(b, "\":false");
+}
+
+static void
+recipient_json(struct jbuf *b, const struct bounce_recipient *rc)
+{
+	jb_member(b, true, "recipient", rc->recipient);
+	jb_member(b, false, "original_recipient", rc->original_recipient);
+	jb_member(b, false, "action", rc->action);
+	jb_member(b, false, "status", rc->status);
+	jb_member(b, false, "reply_code", rc->reply_code);
+	jb_member(b, false, "command", rc->command);
+	jb_member(b, false, "remote_mta", rc->remote_mta);
+	jb_member(b, false, "diagnostic_type", rc->diagnostic_type);
+	jb_member(b, false, "diagnostic", rc->diagnostic);
+	jb_member(b, false, "component", rc->component);
+	jb_member(b, false, "reason", rc->reason);
+	jb_member(b, false, "category", rc->category);
+	jb_bool(b, "hard", rc->hard);
+	jb_bool(b, "temporary", rc->temporary);
+	jb_member(b, false, "owner", rc->owner);
+	jb_member(b, false, "summary", rc->summary);
+	jb_member(b, false, "fix", rc->fix);
+	jb_member(b, false, "feedback_type", rc->feedback_type);
+	JB_LIT(b, "}");
 }
 
 char *
 bounce_report_json(const struct bounce_report *r, const char *source,
 		   const char *queue_id, time_t when)
 {
-	json_t *o, *orig, *list;
+	struct jbuf b = { 0 };
 	struct arena *tmp;
-	char *out = NULL;
 	size_t i;
 
 	if ((tmp = arena_new()) == NULL)
 		return NULL;
-	if ((o = json_object()) == NULL)
-		goto done;
 	source = source != NULL ? source : "";
-	json_object_set_new(o, "source",
-	    json_string(text_clean_utf8(tmp, span_make(source, strlen(source))).p));
+	jb_member(&b, true, "source",
+	    text_clean_utf8(tmp, span_make(source, strlen(source))).p);
 	if (queue_id != NULL)
-		set_str(o, "queue_id", text_field(tmp, span_make(queue_id, strlen(queue_id))));
+		jb_member(&b, false, "queue_id",
+		    text_field(tmp, span_make(queue_id, strlen(queue_id))));
 	if (when != 0) {
 		char buf[32];
 		struct tm tm;
 
 		gmtime_r(&when, &tm);
 		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		set_str(o, "time", buf);
+		jb_member(&b, false, "time", buf);
 	}
-	set_str(o, "kind", bounce_kind_name(r->kind));
-	set_str(o, "vendor", r->vendor);
-	set_str(o, "reporting_mta", r->reporting_mta);
-	orig = json_object();
-	set_str(orig, "message_id", r->original.message_id);
-	set_str(orig, "from", r->original.from);
-	set_str(orig, "to", r->original.to);
-	set_str(orig, "subject", r->original.subject);
-	json_object_set_new(o, "original", orig);
-	json_object_set_new(o, "truncated", json_boolean(r->truncated));
-	list = json_array();
-	for (i = 0; i < r->nrcpt; i++)
-		json_array_append_new(list, recipient_json(&r->rcpt[i]));
-	json_object_set_new(o, "recipients", list);
-	out = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-done:
+	jb_member(&b, false, "kind", bounce_kind_name(r->kind));
+	jb_member(&b, false, "vendor", r->vendor);
+	jb_member(&b, false, "reporting_mta", r->reporting_mta);
+	JB_LIT(&b, ",\"original\":");
+	jb_member(&b, true, "message_id", r->original.message_id);
+	jb_member(&b, false, "from", r->original.from);
+	jb_member(&b, false, "to", r->original.to);
+	jb_member(&b, false, "subject", r->original.subject);
+	JB_LIT(&b, "}");
+	jb_bool(&b, "truncated", r->truncated);
+	JB_LIT(&b, ",\"recipients\":[");
+	for (i = 0; i < r->nrcpt; i++) {
+		if (i > 0)
+			JB_LIT(&b, ",");
+		recipient_json(&b, &r->rcpt[i]);
+	}
+	JB_LIT(&b, "]}");
+	jb_raw(&b, "", 1);	/* the terminating NUL */
 	arena_free(tmp);
-	return out;
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
 }
