@@ -1,0 +1,269 @@
+/*
+ * exchange2003.c - Microsoft Exchange 5.5, 2000 and 2003.
+ *
+ *	Your message
+ *	  To:      carol@example.com
+ *	  Subject: Minutes
+ *	  Sent:    Tue, 3 May 2005 10:00:00 +0200
+ *	did not reach the following recipient(s):
+ *	bob@example.org on Tue, 3 May 2005 10:00:05 +0200
+ *	    The e-mail account does not exist at the organization ...
+ *	    <mx.example.org #5.1.1>
+ *
+ * (later: "The following recipient(s) could not be reached:"). Exchange
+ * 5.5 adds "MSEXCH:IMS:... 0 (000C05A6) Unknown Recipient" and a line
+ * about the MTS-ID, which says nothing and is left out. Exchange 2000
+ * and 2003 also send a delivery-status part; then this text only fills
+ * in what the DSN lacks.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define DETECT_BYTES	(16 * 1024)
+#define DIAG_LINES	8	/* lines of explanation kept per recipient */
+
+static const char *const lists[] = {
+	"did not reach the following recipient",
+	"following recipient(s) could not be reached",
+	"following recipient(s) cannot be reached",
+	NULL,
+};
+
+static bool
+mailer_is_exchange(const struct msgview *mv)
+{
+	struct span v;
+	int i;
+
+	v = mv_header(mv, "X-Mailer");
+	if (span_istarts(v, "Internet Mail Service (") ||
+	    span_ifind(v, "Microsoft Exchange Server Internet Mail Connector") != NULL)
+		return true;
+	if (span_istarts(mv_header(mv, "X-MimeOLE"), "Produced By Microsoft Exchange"))
+		return true;
+	if (mv_header(mv, "X-MS-Embedded-Report").len > 0)
+		return true;
+	for (i = 0; i < 6; i++) {
+		v = mv_header_nth(mv, "Received", i);
+		if (v.len == 0)
+			break;
+		if (span_ifind(v, "with Internet Mail Service (") != NULL)
+			return true;
+	}
+	return false;
+}
+
+static bool
+has_list_heading(struct span body)
+{
+	size_t k;
+
+	if (body.len > DETECT_BYTES)
+		body.len = DETECT_BYTES;
+	for (k = 0; lists[k] != NULL; k++)
+		if (span_ifind(body, lists[k]) != NULL)
+			return true;
+	return false;
+}
+
+static int
+exchange2003_detect(const struct msgview *mv)
+{
+	struct span head = mv->body;
+	bool mailer = mailer_is_exchange(mv);
+
+	if (head.len > DETECT_BYTES)
+		head.len = DETECT_BYTES;
+	if (has_list_heading(mv->body)) {
+		if (mailer)
+			return 80;
+		if (span_ifind(head, "MSEXCH:") != NULL ||
+		    span_ifind(head, "did not reach some or all of the intended recipients") != NULL)
+			return 60;
+		return 30;
+	}
+	/* Exchange's own DSN without the list: refine it. */
+	if (mailer && span_ifind(head, "automatically generated Delivery Status Notification") != NULL)
+		return 50;
+	return 0;
+}
+
+/* "bob@example.org on 4/29/01 11:34 AM", "SMTP=bob@example.org on ...",
+ * "Bob Smith on ..." (no address: *addr stays empty). */
+static bool
+recipient_line(struct span t, struct span *addr)
+{
+	const char *on = span_ifind(t, " on ");
+	struct span who, a;
+	unsigned char c;
+
+	*addr = SPAN_EMPTY;
+	if (on == NULL || on + 4 >= t.p + t.len)
+		return false;
+	c = (unsigned char)on[4];
+	if (!isdigit(c) && !isupper(c))
+		return false;	/* not followed by a date */
+	who = span_make(t.p, (size_t)(on - t.p));
+	a = addr_find(who);
+	if (a.len > 0 && a.p + a.len == who.p + who.len)
+		*addr = a;
+	else if (a.len > 0 || who.len > 64)
+		return false;
+	return true;
+}
+
+/* "<mx.example.org #5.1.1>" names the server that answered. */
+static struct span
+bracket_host(struct span t)
+{
+	const char *lt = memchr(t.p, '<', t.len), *p;
+
+	if (lt == NULL)
+		return SPAN_EMPTY;
+	for (p = lt + 1; p < t.p + t.len && (isalnum((unsigned char)*p) || *p == '.' || *p == '-'); p++)
+		;
+	if (p + 2 >= t.p + t.len || p[0] != ' ' || p[1] != '#' || memchr(lt, '.', (size_t)(p - lt)) == NULL)
+		return SPAN_EMPTY;
+	return span_make(lt + 1, (size_t)(p - lt - 1));
+}
+
+struct pending {
+	struct span addr;
+	struct span line[DIAG_LINES];
+	size_t	    nline;
+	struct span host;
+};
+
+/* Join the kept lines with single blanks, in the arena. */
+static struct span
+joined(struct arena *a, const struct pending *pd)
+{
+	size_t i, len = 0;
+	char *buf, *o;
+
+	for (i = 0; i < pd->nline; i++)
+		len += pd->line[i].len + 1;
+	if (len == 0 || (buf = arena_alloc(a, len)) == NULL)
+		return SPAN_EMPTY;
+	for (o = buf, i = 0; i < pd->nline; i++) {
+		memcpy(o, pd->line[i].p, pd->line[i].len);
+		o += pd->line[i].len;
+		*o++ = ' ';
+	}
+	return span_make(buf, len - 1);
+}
+
+/* Hand one recipient over: a new one (parse) or the DSN's (refine). */
+static bool
+flush(struct msgview *mv, struct pending *pd, bool add, size_t *n)
+{
+	struct bounce_report *r = mv->report;
+	struct bounce_recipient *rc;
+
+	if (pd->addr.len == 0)
+		return true;
+	rc = report_find_recipient(r, pd->addr);
+	if (add && rc == NULL) {
+		if ((rc = report_add_recipient(r, mv->limits)) == NULL)
+			return false;
+		REPORT_SET(r, rc->recipient, pd->addr);
+		rc->action = "failed";
+		(*n)++;
+	}
+	if (rc != NULL && rc->diagnostic[0] == '\0')
+		REPORT_SET(r, rc->diagnostic, joined(mv->arena, pd));
+	if (rc != NULL && rc->remote_mta[0] == '\0')
+		REPORT_SET(r, rc->remote_mta, pd->host);
+	memset(pd, 0, sizeof(*pd));
+	return true;
+}
+
+/* The "To:" and "Subject:" of the "Your message" block stand in for the
+ * returned message when there is none. */
+static void
+original_block(struct msgview *mv, struct span t)
+{
+	struct bounce_report *r = mv->report;
+	struct span v;
+
+	if (mv->returned.len > 0)
+		return;
+	if (span_istarts(t, "To:") && r->original.to[0] == '\0') {
+		v = span_make(t.p + 3, t.len - 3);
+		REPORT_SET(r, r->original.to, span_trim(v));
+	} else if (span_istarts(t, "Subject:") && r->original.subject[0] == '\0') {
+		v = span_make(t.p + 8, t.len - 8);
+		REPORT_SET(r, r->original.subject, span_trim(v));
+	}
+}
+
+static size_t
+scan(struct msgview *mv, bool add)
+{
+	struct span body = mv->body, line, t, a;
+	struct pending pd;
+	bool listing = false, skipping = false;
+	size_t pos = 0, k, n = 0;
+
+	memset(&pd, 0, sizeof(pd));
+	while (span_next_line(body, &pos, &line)) {
+		t = span_trim(line);
+		if (!listing) {
+			for (k = 0; lists[k] != NULL; k++)
+				if (span_ifind(t, lists[k]) != NULL)
+					listing = true;
+			if (!listing)
+				original_block(mv, t);
+			continue;
+		}
+		if (span_istarts(t, "Content-Type: message/rfc822") ||
+		    span_istarts(t, "----- Original message") ||
+		    span_istarts(t, "-----Original Message"))
+			break;
+		if (recipient_line(t, &a)) {
+			if (!flush(mv, &pd, add, &n))
+				return n;
+			pd.addr = a;
+			skipping = false;
+			continue;
+		}
+		if (pd.addr.len == 0 || t.len == 0)
+			continue;
+		/* "The MTS-ID of the original message is: c=..;" and its
+		 * continuation ";l=..." are routing data, not a reason. */
+		if (span_istarts(t, "The MTS-ID of the original message")) {
+			skipping = true;
+			continue;
+		}
+		if (skipping && t.p[0] == ';')
+			continue;
+		skipping = false;
+		if (pd.host.len == 0)
+			pd.host = bracket_host(t);
+		if (pd.nline < DIAG_LINES)
+			pd.line[pd.nline++] = t;
+	}
+	(void)flush(mv, &pd, add, &n);
+	return n;
+}
+
+static size_t
+exchange2003_parse(struct msgview *mv)
+{
+	return scan(mv, true);
+}
+
+static void
+exchange2003_refine(struct msgview *mv)
+{
+	(void)scan(mv, false);
+}
+
+const struct vendor_module vendor_exchange2003 = {
+	.name = "exchange2003",
+	.detect = exchange2003_detect,
+	.parse = exchange2003_parse,
+	.refine = exchange2003_refine,
+};
