@@ -221,9 +221,9 @@ text_field(struct arena *a, struct span s)
 	s = span_trim(s);
 	if (s.len == 0)
 		return "";
-	cap = s.len < BOUNCE_FIELD_MAX ? s.len : BOUNCE_FIELD_MAX;
-	/* Each input byte yields at most three output bytes (U+FFFD), but
-	 * output stops at cap bytes, so cap + 4 is enough. */
+	/* Each input byte yields at most three output bytes (U+FFFD); the
+	 * output stops at BOUNCE_FIELD_MAX, so cap + 4 is always enough. */
+	cap = s.len < BOUNCE_FIELD_MAX / 3 ? s.len * 3 : BOUNCE_FIELD_MAX;
 	if ((out = arena_alloc(a, cap + 4)) == NULL)
 		return "";
 	o = out;
