@@ -1,0 +1,20 @@
+/*
+ * eventlog.h - the EventLog file: one JSON object per diagnosed message.
+ *
+ * Lines are appended with one write(2) each on an O_APPEND descriptor, so
+ * threads and a log rotator (rename, then SIGUSR1 to reopen) need no lock.
+ */
+#ifndef EVENTLOG_H
+#define EVENTLOG_H
+
+#include <stddef.h>
+
+struct eventlog;
+
+/* NULL with a reason in err when the file cannot be opened. */
+struct eventlog *eventlog_open(const char *path, char *err, size_t errlen);
+/* Append line and a newline; -1 (errno set) if the write failed. */
+int	eventlog_write(struct eventlog *, const char *line);
+void	eventlog_close(struct eventlog *);
+
+#endif /* EVENTLOG_H */
