@@ -36,7 +36,18 @@ addr_looks_valid(struct span a)
 		return false;
 	local = (size_t)(at - a.p);
 	dom = a.len - local - 1;
-	return local > 0 && dom > 0 && memchr(at + 1, '@', dom) == NULL;
+	return local > 0 && local <= 64 && dom > 0 && memchr(at + 1, '@', dom) == NULL;
+}
+
+/* In prose, "error@line 3" is not an address: a domain found in text has
+ * a dot, is an address literal, or is the local host. */
+static bool
+domain_plausible(struct span a)
+{
+	const char *at = memchr(a.p, '@', a.len);
+	struct span d = span_make(at + 1, a.len - (size_t)(at + 1 - a.p));
+
+	return memchr(d.p, '.', d.len) != NULL || d.p[0] == '[' || span_ieq(d, "localhost");
 }
 
 struct span
@@ -71,12 +82,15 @@ addr_find(struct span s)
 		/* Sentences end with a dot; addresses do not. */
 		while (end > i + 1 && (s.p[end - 1] == '.' || s.p[end - 1] == ':'))
 			end--;
-		while (start < i && s.p[start] == '.')
+		/* Quotes and dots around an address are punctuation. */
+		while (start < i && (s.p[start] == '.' || s.p[start] == '\''))
 			start++;
+		while (end > i + 1 && s.p[end - 1] == '\'')
+			end--;
 		if (start < i && end > i + 1) {
 			struct span a = span_make(s.p + start, end - start);
 
-			if (addr_looks_valid(a))
+			if (addr_looks_valid(a) && domain_plausible(a))
 				return a;
 		}
 	}

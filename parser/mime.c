@@ -565,6 +565,7 @@ choose_spans(struct msgview *mv)
 			html = l;
 		if (mv->returned.len == 0 &&
 		    (type_is(l->type, "text/rfc822-headers") ||
+		     type_is(l->type, "message/global-headers") ||
 		     type_is(l->type, "message/rfc822-headers") ||
 		     type_is(l->type, "text/rfc822-header"))) {
 			mv->returned = l->text;

@@ -43,7 +43,10 @@ find_status_text(const struct msgview *mv)
 {
 	size_t i;
 
-	if (!mv_looks_like_report(mv))
+	/* A person may paste a status block into a question; only a
+	 * report's own envelope or sender makes the block a report. */
+	if (strcmp(mv->content_type, "multipart/report") != 0 &&
+	    !mv_from_daemon(mv) && !mv_null_sender(mv))
 		return NULL;
 	for (i = 0; i < mv->nleaf; i++) {
 		const struct mime_leaf *l = &mv->leaf[i];

@@ -151,14 +151,19 @@ report_fill_from_diagnostic(struct bounce_report *r, struct bounce_recipient *rc
 {
 	struct arena *a = report_arena(r);
 	struct diag_info d;
+	bool cross_class;
 
 	if (rc->diagnostic[0] == '\0')
 		return;
 	diag_extract(span_make(rc->diagnostic, strlen(rc->diagnostic)), &d);
-	if (d.status[0] != '\0' && strcmp(d.status, rc->status) != 0 &&
+	/* "550 4.2.1" contradicts itself: a code of another class than the
+	 * Status field only counts when the reply agrees with it. */
+	cross_class = rc->status[0] != '\0' && d.status[0] != rc->status[0];
+	if (cross_class && d.reply_code[0] != '\0' && d.reply_code[0] != d.status[0])
+		;
+	else if (d.status[0] != '\0' && strcmp(d.status, rc->status) != 0 &&
 	    (rc->status[0] == '\0' || status_specific(d.status) ||
-	     (status_generic(rc->status) && !status_generic(d.status)) ||
-	     d.status[0] != rc->status[0]))
+	     (status_generic(rc->status) && !status_generic(d.status)) || cross_class))
 		rc->status = text_field(a, span_make(d.status, strlen(d.status)));
 	if (rc->reply_code[0] == '\0' && d.reply_code[0] != '\0')
 		rc->reply_code = text_field(a, span_make(d.reply_code, 3));
