@@ -3,7 +3,9 @@
  * into one Vectorscan database, rank the rules; and the fixed
  * vocabularies the rules may use.
  *
- * The loaded set is read-only afterwards except for the pool of scan
+ * Compiling is the slow part, so a compiled database is kept in a cache
+ * (rules_cache.c) and reused while the patterns stay the same. The
+ * loaded set is read-only afterwards except for the pool of scan
  * scratch spaces, which has its own lock (see classify.c).
  */
 #include <stdio.h>
@@ -110,6 +112,8 @@ compile(struct bounce_rules *rs, const struct rules_pattern *pat, unsigned npat,
 		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
 		ids[i] = i;
 	}
+	if (rules_cache_load(expr, flags, npat, &rs->db))
+		goto scratch;
 	if (hs_compile_multi(expr, flags, ids, npat, HS_MODE_BLOCK, NULL, &rs->db,
 			     &cerr) != HS_SUCCESS) {
 		if (cerr != NULL && cerr->expression >= 0 && (unsigned)cerr->expression < npat)
@@ -123,6 +127,8 @@ compile(struct bounce_rules *rs, const struct rules_pattern *pat, unsigned npat,
 		rs->db = NULL;
 		goto out;
 	}
+	rules_cache_store(expr, flags, npat, rs->db);
+scratch:
 	if (hs_alloc_scratch(rs->db, &rs->proto) != HS_SUCCESS) {
 		snprintf(err, errlen, "rules: out of memory for scratch space");
 		goto out;

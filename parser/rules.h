@@ -128,4 +128,11 @@ bool	rules_parse_dir(struct bounce_rules *rs, const char *dir,
 			struct rules_pattern **pats, unsigned *npat,
 			char *err, size_t errlen);
 
+/* The compiled database of exactly these patterns from the cache, or
+ * false; and store one (rules_cache.c). Both fail silently. */
+bool	rules_cache_load(const char *const *expr, const unsigned *flags, unsigned n,
+			 hs_database_t **db);
+void	rules_cache_store(const char *const *expr, const unsigned *flags, unsigned n,
+			  const hs_database_t *db);
+
 #endif /* RULES_H */
