@@ -1,0 +1,66 @@
+/*
+ * x1.c - an unnamed MTA's bounce (Sisimai's "X1").
+ *
+ *	From: "Mail Deliver System" <MAILER-DAEMON@example.com>
+ *	Subject: Returned Mail: User unknown
+ *
+ *	---The following addresses had delivery errors---
+ *	bob@example.org [User unknown]
+ *
+ * The bracketed words are the only diagnostic.
+ */
+#include <string.h>
+
+#include "engine.h"
+
+#define X1_LIST	"---The following addresses had delivery errors---"
+
+static int
+x1_detect(const struct msgview *mv)
+{
+	int score = 0;
+
+	if (span_ifind(mv->body, X1_LIST) != NULL)
+		score = 60;
+	if (score > 0 && span_ifind(mv_header(mv, "From"), "Mail Deliver System") != NULL)
+		score += 20;
+	if (score > 0 && span_istarts(span_trim(mv_header(mv, "Subject")), "Returned Mail: "))
+		score += 10;
+	return score;
+}
+
+static size_t
+x1_parse(struct msgview *mv)
+{
+	static const char *const list[] = { X1_LIST, NULL };
+	struct bounce_report *r = mv->report;
+	struct span region = text_region(mv->body, list, NULL), line, t, a;
+	size_t pos = 0, found = 0;
+
+	while (span_next_line(region, &pos, &line)) {
+		struct bounce_recipient *rc;
+		const char *open, *close;
+
+		t = span_trim(line);
+		if (t.len == 0 && found > 0)
+			break;
+		if ((a = addr_find(t)).len == 0 || a.p != t.p || report_find_recipient(r, a) != NULL)
+			continue;
+		if ((rc = report_add_recipient(r, mv->limits)) == NULL)
+			break;
+		REPORT_SET(r, rc->recipient, a);
+		REPORT_SET(r, rc->action, SPAN_LIT("failed"));
+		open = memchr(a.p + a.len, '[', (size_t)(t.p + t.len - a.p - a.len));
+		close = t.p + t.len - 1;
+		if (open != NULL && *close == ']' && close > open + 1)
+			REPORT_SET(r, rc->diagnostic, span_make(open + 1, (size_t)(close - open - 1)));
+		found++;
+	}
+	return found;
+}
+
+const struct vendor_module vendor_x1 = {
+	.name = "x1",
+	.detect = x1_detect,
+	.parse = x1_parse,
+};
