@@ -1,0 +1,129 @@
+#!/bin/sh
+# run.sh BUILD - the miltertest suite of bouncemilter.
+#
+# Starts bouncemilter (from BUILD) on private sockets in a temporary
+# folder, once per configuration, runs the Lua scripts next to this file
+# against it, and stops every process it started, also on failure.
+set -u
+BUILD=${1:?usage: run.sh BUILD}
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+BIN=$TOP/$BUILD/bouncemilter
+T=$(mktemp -d /tmp/bouncemilter-mt.XXXXXX)
+PIDS=""
+FAILED=0
+
+cleanup() {
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# conf NAME [lines...]: a config with the test defaults plus lines.
+conf() {
+	name=$1; shift
+	{
+		echo "RulesDir $TOP/rules"
+		echo "Syslog no"
+		echo "EventLog $T/$name.events"
+		for l in "$@"; do echo "$l"; done
+	} > "$T/$name.conf"
+}
+
+# start NAME SOCKET: run the milter with NAME.conf; sets MILTER_PID.
+start() {
+	"$BIN" -f -d 2 -c "$T/$1.conf" -p "$2" -P "$T/$1.pid" 2>>"$T/$1.log" &
+	MILTER_PID=$!
+	PIDS="$PIDS $MILTER_PID"
+	i=0
+	while [ ! -s "$T/$1.pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	[ -s "$T/$1.pid" ] || { echo "FAIL: milter $1 did not start"; cat "$T/$1.log"; exit 1; }
+}
+
+stop() {
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+# mt NAME SCRIPT SOCKET [-D x=y ...]
+mt() {
+	name=$1 script=$2 sock=$3; shift 3
+	if miltertest -D "sock=$sock" -D "lib=$HERE/lib.lua" -D "fixtures=$HERE/fixtures" \
+	    -D "tmp=$T" "$@" -s "$HERE/$script" > "$T/out" 2>&1; then
+		sed 's/^/  /' "$T/out"
+	else
+		sed 's/^/  /' "$T/out"
+		echo "FAIL: $script ($name); milter log:"
+		tail -n 30 "$T/$name.log" | sed 's/^/    /'
+		FAILED=1
+	fi
+}
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+echo "  milter: $BIN"
+conf base
+start base "unix:$T/base.sock"
+for s in dsn.lua forged.lua failopen.lua close.lua; do
+	mt base $s "unix:$T/base.sock"
+done
+# A raw client that sends junk instead of the protocol, then hangs up.
+python3 - "$T/base.sock" <<'PY' || { echo "FAIL: raw junk client"; FAILED=1; }
+import socket, sys
+for junk in (b"", b"\0\0\0\5Ogarbage", b"\xff" * 70000, b"\0\0\0\1Q"):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.sendall(junk)
+    s.close()
+PY
+mt base dsn.lua "unix:$T/base.sock"
+grep -q '"queue_id":"4TESTQID"' "$T/base.events" &&
+	echo "  PASS: EventLog has JSON lines with the queue id" ||
+	{ echo "FAIL: EventLog"; FAILED=1; }
+stop $MILTER_PID
+
+# The same over TCP.
+port=$(free_port)
+start base "inet:$port@127.0.0.1"
+mt base dsn.lua "inet:$port@127.0.0.1"
+mt base forged.lua "inet:$port@127.0.0.1"
+stop $MILTER_PID
+
+for action in tag redirect copy quarantine discard; do
+	case $action in
+	redirect|copy) conf route-$action "Route * $action bounces@example.com" ;;
+	*) conf route-$action "Route * $action" ;;
+	esac
+	start route-$action "unix:$T/route-$action.sock"
+	mt route-$action route.lua "unix:$T/route-$action.sock" -D "action=$action"
+	stop $MILTER_PID
+done
+
+conf small "MaxScanBytes 64K"
+start small "unix:$T/small.sock"
+mt small maxscan.lua "unix:$T/small.sock"
+stop $MILTER_PID
+
+# Reload: a good new config takes effect, a bad one is refused.
+conf reload
+start reload "unix:$T/reload.sock"
+mt reload reload.lua "unix:$T/reload.sock" -D prefix=X-Bounce-
+conf reload "HeaderPrefix X-Diag-"
+kill -USR1 $MILTER_PID
+sleep 0.5
+mt reload reload.lua "unix:$T/reload.sock" -D prefix=X-Diag-
+conf reload "HeaderPrefix X-Other-" "NoSuchKey 1"
+kill -USR1 $MILTER_PID
+sleep 0.5
+mt reload reload.lua "unix:$T/reload.sock" -D prefix=X-Diag-
+if grep -q 'reload refused.*reload.conf:5: unknown key "NoSuchKey"' "$T/reload.log"; then
+	echo "  PASS: bad config refused on reload, logged with file:line"
+else
+	echo "FAIL: no refusal logged"; cat "$T/reload.log"; FAILED=1
+fi
+stop $MILTER_PID
+
+exit $FAILED
