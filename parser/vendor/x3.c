@@ -1,0 +1,91 @@
+/*
+ * x3.c - an unnamed MTA's notification (Sisimai's "X3").
+ *
+ *	Subject: Delivery status notification
+ *
+ *	      This is an automatically generated Delivery Status Notification.
+ *
+ *	Delivery to the following recipients failed permanently:
+ *	(or: ... was aborted after 5.0 hour(s):)
+ *
+ *	  * bob@example.org
+ *
+ *	                         Technical details:
+ *	SMTP:RCPT host mx.example.org: 550 5.1.1 unknown user
+ *
+ * Some versions add a DSN part; its recipients may lack a diagnostic
+ * that the "Technical details" give.
+ */
+#include <string.h>
+
+#include "engine.h"
+
+#define X3_BANNER	"This is an automatically generated Delivery Status Notification"
+
+static int
+x3_detect(const struct msgview *mv)
+{
+	int score = 0;
+
+	if (span_ifind(span_make(mv->body.p, mv->body.len < 1024 ? mv->body.len : 1024), X3_BANNER) != NULL)
+		score = 55;
+	if (score > 0 && span_ieq(span_trim(mv_header(mv, "Subject")), "Delivery status notification"))
+		score += 15;
+	if (score > 0 && span_ifind(mv->body, "following recipients") != NULL)
+		score += 10;
+	return score;
+}
+
+/* The lines under "Technical details:" up to the next rule line. */
+static struct span
+x3_details(struct span body)
+{
+	static const char *const start[] = { "Technical details", NULL };
+	static const char *const end[] = { "=======", NULL };
+
+	return span_trim(text_region(body, start, end));
+}
+
+static size_t
+x3_parse(struct msgview *mv)
+{
+	static const char *const start[] = { "following recipients", NULL };
+	static const char *const end[] = { "=======", "Technical details", NULL };
+	struct bounce_report *r = mv->report;
+	struct span region = text_region(mv->body, start, end), why = x3_details(mv->body), line, t, a;
+	size_t pos = 0, found = 0;
+
+	while (span_next_line(region, &pos, &line)) {
+		struct bounce_recipient *rc;
+
+		t = span_trim(line);
+		if (!span_istarts(t, "*") || (a = addr_find(t)).len == 0 ||
+		    report_find_recipient(r, a) != NULL ||
+		    (rc = report_add_recipient(r, mv->limits)) == NULL)
+			continue;
+		REPORT_SET(r, rc->recipient, a);
+		REPORT_SET(r, rc->action, SPAN_LIT("failed"));
+		REPORT_SET(r, rc->diagnostic, why);
+		found++;
+	}
+	return found;
+}
+
+static void
+x3_refine(struct msgview *mv)
+{
+	struct bounce_report *r = mv->report;
+	struct span why = x3_details(mv->body);
+	size_t i;
+
+	for (i = 0; i < r->nrcpt && why.len > 0; i++)
+		if (r->rcpt[i].diagnostic[0] == '\0')
+			REPORT_SET(r, r->rcpt[i].diagnostic, why);
+}
+
+const struct vendor_module vendor_x3 = {
+	.name = "x3",
+	.detect = x3_detect,
+	.parse = x3_parse,
+	.refine = x3_refine,
+};

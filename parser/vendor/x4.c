@@ -1,0 +1,53 @@
+/*
+ * x4.c - an unnamed qmail-derived MTA's bounce (Sisimai's "X4").
+ *
+ *	Your mail message to the following address(es) could not be delivered.
+ *	This is a permanent error. ...
+ *
+ *	<bob@example.org>:
+ *	child status 100...The e-mail message could not be delivered because
+ *	the user's mailfolder is full.
+ *
+ *	--- Below this line is a copy of the message.
+ */
+#include <string.h>
+
+#include "engine.h"
+
+#define X4_INTRO	"Your mail message to the following address(es) could not be delivered"
+
+static const char *const x4_start[] = { X4_INTRO, NULL };
+static const char *const x4_returned[] = { "--- Below this line is a copy of the message", NULL };
+
+static int
+x4_detect(const struct msgview *mv)
+{
+	int score = 0;
+
+	if (span_ifind(span_make(mv->body.p, mv->body.len < 512 ? mv->body.len : 512), X4_INTRO) != NULL)
+		score = 70;
+	if (score > 0 && span_ifind(mv->body, x4_returned[0]) != NULL)
+		score += 10;
+	return score;
+}
+
+static size_t
+x4_parse(struct msgview *mv)
+{
+	struct span region = text_region(mv->body, x4_start, x4_returned);
+	size_t found, i;
+
+	/* The intro runs on for a few lines; recipients start at "<a@b>:". */
+	found = textscan_recipients(mv, region, 0);
+	for (i = mv->report->nrcpt - found; i < mv->report->nrcpt; i++)
+		REPORT_SET(mv->report, mv->report->rcpt[i].action, SPAN_LIT("failed"));
+	if (found > 0 && mv->returned.len == 0)
+		mv->returned = text_region(mv->body, x4_returned, NULL);
+	return found;
+}
+
+const struct vendor_module vendor_x4 = {
+	.name = "x4",
+	.detect = x4_detect,
+	.parse = x4_parse,
+};
