@@ -27,12 +27,16 @@ x3_detect(const struct msgview *mv)
 {
 	int score = 0;
 
-	if (span_ifind(span_make(mv->body.p, mv->body.len < 1024 ? mv->body.len : 1024), X3_BANNER) != NULL)
-		score = 55;
-	if (score > 0 && span_ieq(span_trim(mv_header(mv, "Subject")), "Delivery status notification"))
+	/* Microsoft's IIS and Exchange use the same banner, followed by
+	 * "Delivery to the following recipients failed." without the
+	 * asterisk list: theirs, not ours. */
+	if (span_ifind(span_make(mv->body.p, mv->body.len < 1024 ? mv->body.len : 1024), X3_BANNER) == NULL ||
+	    (span_ifind(mv->body, "following recipients failed permanently:") == NULL &&
+	     span_ifind(mv->body, "following recipients was aborted after") == NULL))
+		return 0;
+	score = 60;
+	if (span_ieq(span_trim(mv_header(mv, "Subject")), "Delivery status notification"))
 		score += 15;
-	if (score > 0 && span_ifind(mv->body, "following recipients") != NULL)
-		score += 10;
 	return score;
 }
 
