@@ -29,7 +29,7 @@
 
 #include "rules.h"
 
-#define CACHE_MAGIC	"BMRULES1"
+#define CACHE_MAGIC	"BMRULES2"
 #define CACHE_MAX	(64 * 1024 * 1024)
 #define CACHE_STALE	(24 * 60 * 60)	/* other databases older than this go */
 
@@ -48,6 +48,15 @@ key_add(struct cache_key *k, const void *p, size_t len)
 		k->h[0] = (k->h[0] ^ b[i]) * 0x100000001b3ULL;
 		k->h[1] = (k->h[1] ^ b[i]) * 0x00000100000001b3ULL * 31 + 7;
 	}
+}
+
+static uint64_t
+data_sum(const char *p, size_t len)
+{
+	struct cache_key k = { { 0xcbf29ce484222325ULL, 0 } };
+
+	key_add(&k, p, len);
+	return k.h[0];
 }
 
 static void
@@ -148,7 +157,9 @@ bool
 rules_cache_load(const char *const *expr, const unsigned *flags, unsigned n,
 		 hs_database_t **db)
 {
-	char dir[PATH_MAX], path[PATH_MAX], head[sizeof(CACHE_MAGIC) - 1 + sizeof(struct cache_key)];
+	char dir[PATH_MAX], path[PATH_MAX];
+	char head[sizeof(CACHE_MAGIC) - 1 + sizeof(struct cache_key) + sizeof(uint64_t)];
+	uint64_t sum;
 	struct cache_key k;
 	struct stat st;
 	char *buf = NULL;
@@ -172,6 +183,11 @@ rules_cache_load(const char *const *expr, const unsigned *flags, unsigned n,
 	    memcmp(head + sizeof(CACHE_MAGIC) - 1, &k, sizeof(k)) != 0)
 		goto out;
 	if ((buf = malloc(len)) == NULL || !read_all(fd, buf, len))
+		goto out;
+	/* Vectorscan checks its own bytes too; this catches a torn write
+	 * before they are even looked at. */
+	memcpy(&sum, head + sizeof(head) - sizeof(sum), sizeof(sum));
+	if (sum != data_sum(buf, len))
 		goto out;
 	ok = hs_deserialize_database(buf, len, db) == HS_SUCCESS;
 out:
@@ -217,6 +233,7 @@ rules_cache_store(const char *const *expr, const unsigned *flags, unsigned n,
 	char *ser = NULL;
 	size_t len;
 	int fd;
+	uint64_t sum;
 	bool ok;
 
 	make_key(&k, expr, flags, n);
@@ -229,9 +246,11 @@ rules_cache_store(const char *const *expr, const unsigned *flags, unsigned n,
 		free(ser);
 		return;
 	}
+	sum = data_sum(ser, len);
 	ok = fchmod(fd, 0600) == 0 &&
 	    write_all(fd, CACHE_MAGIC, sizeof(CACHE_MAGIC) - 1) &&
-	    write_all(fd, (const char *)&k, sizeof(k)) && write_all(fd, ser, len);
+	    write_all(fd, (const char *)&k, sizeof(k)) &&
+	    write_all(fd, (const char *)&sum, sizeof(sum)) && write_all(fd, ser, len);
 	ok = close(fd) == 0 && ok;
 	free(ser);
 	if (!ok || rename(tmp, path) != 0) {
