@@ -287,17 +287,29 @@ postfix_refine(struct msgview *mv)
 	for (i = 0; i < r->nrcpt; i++) {
 		struct bounce_recipient *rc = &r->rcpt[i];
 		const char *d = rc->diagnostic;
+		struct pf_para *p = NULL;
+		struct diag_info info;
+		const char *flat;
 
+		for (k = 0; k < n && p == NULL; k++)
+			if (span_ieq(para[k].addr, rc->recipient) ||
+			    span_ieq(para[k].addr, rc->original_recipient))
+				p = &para[k];
+		if (p == NULL && n == 1 && r->nrcpt == 1)
+			p = &para[0];
+		if (p == NULL)
+			continue;
 		while (*d >= '0' && *d <= '9')
 			d++;
-		if (*d != '\0')
-			continue;
-		for (k = 0; k < n; k++)
-			if (span_ieq(para[k].addr, rc->recipient) ||
-			    span_ieq(para[k].addr, rc->original_recipient) || n == 1) {
-				REPORT_SET(r, rc->diagnostic, para[k].text);
-				break;
-			}
+		if (*d == '\0')
+			REPORT_SET(r, rc->diagnostic, p->text);
+		/* "(in reply to RCPT TO command)" is only in the paragraph. */
+		flat = text_field(mv->arena, p->text);	/* unfolded: "to\n    RCPT" */
+		diag_extract(span_make(flat, strlen(flat)), &info);
+		if (rc->command[0] == '\0' && info.command[0] != '\0')
+			REPORT_SET(r, rc->command, span_make(info.command, strlen(info.command)));
+		if (rc->remote_mta[0] == '\0' && info.remote_host.len > 0)
+			REPORT_SET(r, rc->remote_mta, info.remote_host);
 	}
 }
 

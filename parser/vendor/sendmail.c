@@ -176,10 +176,31 @@ sm_session_end(struct msgview *mv, struct sm_transcript *t, struct sm_session *s
 {
 	if (s->nreply > 0 && s->rcpt_to.len > 0)
 		sm_attach(mv, s, sm_entry(t, s->rcpt_to));
-	else if (s->nreply > 0 && t->nloose < sizeof(t->loose) / sizeof(t->loose[0]))
+	else if (s->nreply > 0 && t->nloose < sizeof(t->loose) / sizeof(t->loose[0])) {
+		t->loose_command[t->nloose] = s->command;
 		t->loose[t->nloose++] = sm_join(mv->arena, s->reply, s->nreply);
+	}
 	memset(s, 0, sizeof(*s));
 	s->host = s->rcpt_to = SPAN_EMPTY;
+}
+
+static bool
+sm_generic_status(struct span st)
+{
+	return st.len == 5 && memcmp(st.p + 1, ".0.0", 4) == 0;
+}
+
+/* "554 5.0.0 Service unavailable" sums up; "451 4.3.0 local mailer
+ * failed" says what: the first specific line wins. */
+static bool
+sm_better_orphan(struct span have, struct span line)
+{
+	struct span a = status_find(span_make(have.p, have.len < 16 ? have.len : 16));
+	struct span b = status_find(span_make(line.p, line.len < 16 ? line.len : 16));
+
+	if (have.len == 0)
+		return true;
+	return sm_generic_status(a) && b.len > 0 && !sm_generic_status(b);
 }
 
 /*
@@ -204,7 +225,7 @@ sm_transcript_line(struct msgview *mv, struct sm_transcript *t,
 	}
 	dots = mem_ifind(rest.p, rest.len, "...", 3);
 	if (dots == NULL) {
-		if (code[0] != '\0' && t->orphan.len == 0)
+		if (code[0] != '\0' && sm_better_orphan(t->orphan, v))
 			t->orphan = v;
 		else if (t->notice.len == 0 &&
 		    (span_istarts(v, "Message could not be delivered") ||
@@ -451,9 +472,10 @@ sm_in_status_block(const struct msgview *mv, const char *diag)
 }
 
 /* Sendmail keeps only the first line of a multi-line reply in the DSN;
- * the transcript has all of it. */
+ * the transcript has all of it (and the command it answered). */
 static struct span
-sm_longer(const struct sm_transcript *t, const struct sm_rcpt *e, const char *diag)
+sm_longer(const struct sm_transcript *t, const struct sm_rcpt *e, const char *diag,
+	  const char **command)
 {
 	size_t i, n = strlen(diag);
 
@@ -462,8 +484,10 @@ sm_longer(const struct sm_transcript *t, const struct sm_rcpt *e, const char *di
 	if (e != NULL && e->reply.len > n && span_istarts(e->reply, diag))
 		return e->reply;
 	for (i = 0; i < t->nloose; i++)
-		if (t->loose[i].len > n && span_istarts(t->loose[i], diag))
+		if (t->loose[i].len > n && span_istarts(t->loose[i], diag)) {
+			*command = t->loose_command[i];
 			return t->loose[i];
+		}
 	return SPAN_EMPTY;
 }
 
@@ -491,6 +515,7 @@ sendmail_refine(struct msgview *mv)
 		struct bounce_recipient *rc = &r->rcpt[i];
 		struct sm_rcpt *e = sm_lookup(&t, rc->recipient);
 		struct span diag = SPAN_EMPTY, old = span_make(rc->diagnostic, strlen(rc->diagnostic));
+		const char *command = NULL;
 
 		/* parse.c may have taken "(reason: )" from the list. */
 		if (span_istarts(old, "(reason:"))
@@ -498,7 +523,9 @@ sendmail_refine(struct msgview *mv)
 		if (sm_weak(old) || !sm_in_status_block(mv, rc->diagnostic))
 			diag = sm_best_text(mv, &t, e);
 		else
-			diag = sm_longer(&t, e, rc->diagnostic);
+			diag = sm_longer(&t, e, rc->diagnostic, &command);
+		if (command != NULL && rc->command[0] == '\0')
+			REPORT_SET(r, rc->command, span_make(command, strlen(command)));
 		if (t.found)
 			sm_fill(mv, &t, e, rc, diag);
 		sm_prefer_diag_status(r, rc);

@@ -41,6 +41,7 @@ struct sm_transcript {
 	char	    hostcode[4];
 	struct span notice;	/* "Message could not be delivered for 5 days" */
 	struct span loose[4];	/* replies no address claimed */
+	const char *loose_command[4];
 	size_t	    nloose;
 	bool	    found;	/* a transcript or address list was seen */
 };
