@@ -148,10 +148,14 @@ exim_head(struct exim_block *b, struct span head)
 	if (a.len > 0) {
 		b->addr = a;
 		b->named = true;
-		/* "a@b: forced freeze" */
-		if (first.p[first.len - 1] == ':' || (sp != NULL && sp[-1] == ':'))
-			b->diag = span_trim(span_make(a.p + a.len + 1,
-			    (size_t)(head.p + head.len - a.p - a.len - 1)));
+		/* "a@b: forced freeze", "<a@b>: 550 unknown user" */
+		if (first.p[first.len - 1] == ':') {
+			const char *d = a.p + a.len, *end = head.p + head.len;
+
+			while (d < end && (*d == '>' || *d == ':'))
+				d++;
+			b->diag = span_trim(span_make(d, (size_t)(end - d)));
+		}
 	}
 }
 
