@@ -18,14 +18,16 @@
 static int
 activehunter_detect(const struct msgview *mv)
 {
+	/* Markers sit near the top; detect() runs for every message. */
+	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	int score = 0;
 
 	if (span_ifind(mv_header(mv, "Content-Type"), "Active!Hunter") != NULL)
 		score += 50;
 	if (span_istarts(span_trim(mv_header(mv, "Subject")), "FAILURE NOTICE :"))
 		score += 30;
-	if (span_ifind(mv->body, "----- The following addresses had permanent fatal errors -----") != NULL &&
-	    span_ifind(mv->body, "\n>>> ") != NULL)
+	if (span_ifind(head, "----- The following addresses had permanent fatal errors -----") != NULL &&
+	    span_ifind(head, "\n>>> ") != NULL)
 		score += 15;
 	return score >= 45 ? score : 0;
 }

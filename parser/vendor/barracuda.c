@@ -17,12 +17,14 @@
 static int
 barracuda_detect(const struct msgview *mv)
 {
+	/* Markers sit near the top; detect() runs for every message. */
+	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	struct span subj = mv_header(mv, "Subject");
 
 	if (span_ifind(subj, "Message you sent blocked by our bulk email filter") != NULL)
 		return 85;
-	if (span_ifind(mv->body, "was blocked by our Spam & Virus Firewall") != NULL ||
-	    span_ifind(mv->body, "was blocked by the Barracuda") != NULL)
+	if (span_ifind(head, "was blocked by our Spam & Virus Firewall") != NULL ||
+	    span_ifind(head, "was blocked by the Barracuda") != NULL)
 		return 80;
 	return 0;
 }

@@ -79,6 +79,8 @@ exim_message_id(struct span id)
 static int
 exim_detect(const struct msgview *mv)
 {
+	/* Markers sit near the top; detect() runs for every message. */
+	struct span scan = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	struct span head = span_make(mv->body.p, mv->body.len < 2048 ? mv->body.len : 2048);
 	struct span subj = span_trim(mv_header(mv, "Subject"));
 	int score = 0;
@@ -87,7 +89,7 @@ exim_detect(const struct msgview *mv)
 	    span_ifind(head, "This message was created automatically by the SMTP relay") != NULL ||
 	    span_ifind(head, "recipient addresses that were\nincorrectly constructed") != NULL)
 		score += 40;
-	if (span_ifind(mv->body, exim_copy[0]) != NULL || span_ifind(mv->body, exim_copy[1]) != NULL)
+	if (span_ifind(scan, exim_copy[0]) != NULL || span_ifind(scan, exim_copy[1]) != NULL)
 		score += 15;
 	if (score == 0)
 		return 0;

@@ -19,6 +19,8 @@
 static int
 mailfoundry_detect(const struct msgview *mv)
 {
+	/* Markers sit near the top; detect() runs for every message. */
+	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	struct span rcvd;
 	int i, score = 0;
 
@@ -30,7 +32,7 @@ mailfoundry_detect(const struct msgview *mv)
 			break;
 		}
 	}
-	if (span_ifind(mv->body, MF_RCPT) != NULL && span_ifind(mv->body, MF_REASON) != NULL)
+	if (span_ifind(head, MF_RCPT) != NULL && span_ifind(head, MF_REASON) != NULL)
 		score += 35;
 	if (score > 0 && span_ieq(span_trim(mv_header(mv, "Subject")), "Message delivery has failed"))
 		score += 10;

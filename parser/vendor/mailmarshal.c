@@ -29,9 +29,11 @@
 static int
 mailmarshal_detect(const struct msgview *mv)
 {
+	/* Markers sit near the top; detect() runs for every message. */
+	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	int score = 0;
 
-	if (span_ifind(mv->body, MM_WHY) != NULL && span_ifind(mv->body, MM_WHO) != NULL)
+	if (span_ifind(head, MM_WHY) != NULL && span_ifind(head, MM_WHO) != NULL)
 		score = 70;
 	if (score > 0 && span_istarts(span_trim(mv_header(mv, "Subject")), "Undeliverable Mail:"))
 		score += 15;

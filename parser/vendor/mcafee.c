@@ -19,9 +19,11 @@
 static int
 mcafee_detect(const struct msgview *mv)
 {
+	/* Markers sit near the top; detect() runs for every message. */
+	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	int score = 0;
 
-	if (span_ifind(mv->body, MC_LIST) != NULL)
+	if (span_ifind(head, MC_LIST) != NULL)
 		score = 70;
 	if (score > 0 && span_ieq(span_trim(mv_header(mv, "Subject")), "Delivery Status"))
 		score += 15;

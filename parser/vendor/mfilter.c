@@ -18,10 +18,12 @@
 static int
 mfilter_detect(const struct msgview *mv)
 {
+	/* Markers sit near the top; detect() runs for every message. */
+	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	if (span_ifind(mv_header(mv, "X-Mailer"), "m-FILTER") != NULL)
 		return 85;
-	if (span_ifind(mv->body, "-------server message") != NULL &&
-	    span_ifind(mv->body, "-------original message") != NULL)
+	if (span_ifind(head, "-------server message") != NULL &&
+	    span_ifind(head, "-------original message") != NULL)
 		return 60;
 	return 0;
 }

@@ -22,11 +22,13 @@
 static int
 notes_detect(const struct msgview *mv)
 {
+	/* Markers sit near the top; detect() runs for every message. */
+	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	int score = 0;
 
-	if (span_ifind(mv->body, NT_REASONS) != NULL)
+	if (span_ifind(head, NT_REASONS) != NULL)
 		score = 70;
-	if (score > 0 && span_ifind(mv->body, NT_RETURNED) != NULL)
+	if (score > 0 && span_ifind(head, NT_RETURNED) != NULL)
 		score += 10;
 	if (score > 0 && span_istarts(span_trim(mv_header(mv, "Subject")), "Undeliverable message"))
 		score += 10;

@@ -424,12 +424,14 @@ sm_emit(struct msgview *mv, struct sm_transcript *t)
 static int
 sendmail_detect(const struct msgview *mv)
 {
+	/* Markers sit near the top; detect() runs for every message. */
+	struct span scan = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	struct span head = span_make(mv->body.p, mv->body.len < 4096 ? mv->body.len : 4096);
 	struct span subj = mv_header(mv, "Subject");
 	int score = 0;
 
 	/* Sendmail 5 returns "Unsent message": vendor/v5sendmail.c. */
-	if (span_ifind(mv->body, "----- Unsent message follows -----") != NULL)
+	if (span_ifind(scan, "----- Unsent message follows -----") != NULL)
 		return 0;
 	if (span_ifind(head, "----- The following addresses had ") != NULL ||
 	    span_ifind(head, "----- Transcript of session follows -----") != NULL)

@@ -19,9 +19,11 @@
 static int
 surfcontrol_detect(const struct msgview *mv)
 {
+	/* Markers sit near the top; detect() runs for every message. */
+	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	if (span_ifind(mv_header(mv, "X-Mailer"), "SurfControl") != NULL)
 		return 85;
-	if (span_ifind(mv->body, "A transcript of the attempts to send the message follows") != NULL)
+	if (span_ifind(head, "A transcript of the attempts to send the message follows") != NULL)
 		return 60;
 	return 0;
 }

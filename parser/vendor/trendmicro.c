@@ -16,13 +16,15 @@
 static int
 trendmicro_detect(const struct msgview *mv)
 {
+	/* Markers sit near the top; detect() runs for every message. */
+	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	struct span from = mv_header(mv, "From");
 
 	if (span_ifind(from, "InterScan MSS") != NULL ||
 	    span_ifind(from, "InterScan Notification") != NULL)
 		return 80;
-	if (span_ifind(mv->body, "Sent <<< RCPT TO:") != NULL &&
-	    span_ifind(mv->body, "Received >>> ") != NULL)
+	if (span_ifind(head, "Sent <<< RCPT TO:") != NULL &&
+	    span_ifind(head, "Received >>> ") != NULL)
 		return 60;
 	return 0;
 }

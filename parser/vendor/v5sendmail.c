@@ -29,12 +29,14 @@ static const char *const v5_returned[] = {
 static int
 v5sendmail_detect(const struct msgview *mv)
 {
+	/* Markers sit near the top; detect() runs for every message. */
+	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	int score = 0;
 
-	if (span_ifind(mv->body, "----- Transcript of session follows -----") == NULL)
+	if (span_ifind(head, "----- Transcript of session follows -----") == NULL)
 		return 0;
-	if (span_ifind(mv->body, v5_returned[0]) != NULL ||
-	    span_ifind(mv->body, v5_returned[1]) != NULL)
+	if (span_ifind(head, v5_returned[0]) != NULL ||
+	    span_ifind(head, v5_returned[1]) != NULL)
 		score = 80;
 	if (score > 0 && span_istarts(span_trim(mv_header(mv, "Subject")), "Returned mail:"))
 		score += 15;

@@ -18,9 +18,11 @@
 static int
 x1_detect(const struct msgview *mv)
 {
+	/* Markers sit near the top; detect() runs for every message. */
+	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	int score = 0;
 
-	if (span_ifind(mv->body, X1_LIST) != NULL)
+	if (span_ifind(head, X1_LIST) != NULL)
 		score = 60;
 	if (score > 0 && span_ifind(mv_header(mv, "From"), "Mail Deliver System") != NULL)
 		score += 20;

@@ -23,6 +23,8 @@ static const char *const x2_returned[] = { "--- Original message follows.", NULL
 static int
 x2_detect(const struct msgview *mv)
 {
+	/* Markers sit near the top; detect() runs for every message. */
+	struct span scan = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	struct span head = span_make(mv->body.p, mv->body.len < 512 ? mv->body.len : 512);
 	int score = 0;
 
@@ -30,7 +32,7 @@ x2_detect(const struct msgview *mv)
 		score = 60;
 	if (score > 0 && span_istarts(span_trim(head), "Message from "))
 		score += 15;
-	if (score > 0 && span_ifind(mv->body, x2_returned[0]) != NULL)
+	if (score > 0 && span_ifind(scan, x2_returned[0]) != NULL)
 		score += 10;
 	return score;
 }

@@ -25,14 +25,16 @@
 static int
 x3_detect(const struct msgview *mv)
 {
+	/* Markers sit near the top; detect() runs for every message. */
+	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	int score = 0;
 
 	/* Microsoft's IIS and Exchange use the same banner, followed by
 	 * "Delivery to the following recipients failed." without the
 	 * asterisk list: theirs, not ours. */
 	if (span_ifind(span_make(mv->body.p, mv->body.len < 1024 ? mv->body.len : 1024), X3_BANNER) == NULL ||
-	    (span_ifind(mv->body, "following recipients failed permanently:") == NULL &&
-	     span_ifind(mv->body, "following recipients was aborted after") == NULL))
+	    (span_ifind(head, "following recipients failed permanently:") == NULL &&
+	     span_ifind(head, "following recipients was aborted after") == NULL))
 		return 0;
 	score = 60;
 	if (span_ieq(span_trim(mv_header(mv, "Subject")), "Delivery status notification"))

@@ -22,11 +22,13 @@ static const char *const x4_returned[] = { "--- Below this line is a copy of the
 static int
 x4_detect(const struct msgview *mv)
 {
+	/* Markers sit near the top; detect() runs for every message. */
+	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	int score = 0;
 
 	if (span_ifind(span_make(mv->body.p, mv->body.len < 512 ? mv->body.len : 512), X4_INTRO) != NULL)
 		score = 70;
-	if (score > 0 && span_ifind(mv->body, x4_returned[0]) != NULL)
+	if (score > 0 && span_ifind(head, x4_returned[0]) != NULL)
 		score += 10;
 	return score;
 }

@@ -26,9 +26,11 @@
 static int
 x6_detect(const struct msgview *mv)
 {
+	/* Markers sit near the top; detect() runs for every message. */
+	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	int score = 0;
 
-	if (span_ifind(mv->body, X6_START) != NULL)
+	if (span_ifind(head, X6_START) != NULL)
 		score = 70;
 	if (score > 0 && span_istarts(span_trim(mv_header(mv, "Subject")),
 	    "There was an error sending your mail"))
