@@ -188,7 +188,7 @@ pf_parse_session(struct msgview *mv)
 {
 	struct bounce_report *r = mv->report;
 	struct span line, t;
-	size_t pos = 0, first = r->nrcpt, i;
+	size_t pos = 0, first = r->nrcpt, served = r->nrcpt, i;
 	struct bounce_recipient *last = NULL;
 	const char *cmd = NULL;
 
@@ -217,8 +217,11 @@ pf_parse_session(struct msgview *mv)
 			pf_set_error(mv, last, cmd, t);
 			continue;
 		}
-		for (i = first; i < r->nrcpt; i++)
+		/* Each recipient takes the first error after it: start past
+		 * those already served, so the work stays linear. */
+		for (i = served; i < r->nrcpt; i++)
 			pf_set_error(mv, &r->rcpt[i], cmd, t);
+		served = r->nrcpt;
 	}
 	/* Recipients the server accepted and nothing failed for afterwards
 	 * did not bounce: keep them out. */
