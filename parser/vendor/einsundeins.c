@@ -22,12 +22,12 @@ einsundeins_detect(const struct msgview *mv)
 	struct span from = mv_header(mv, "From");
 	size_t k;
 
-	if (span_ifind(mv->body, "--- The header of the original message is following. ---") == NULL)
-		return 0;
 	for (k = 0; k < sizeof(senders) / sizeof(senders[0]); k++)
 		if (span_ifind(from, senders[k]) != NULL)
-			return 90;
-	return 0;
+			break;
+	if (k == sizeof(senders) / sizeof(senders[0]))
+		return 0;
+	return span_ifind(mv->body, "--- The header of the original message is following. ---") != NULL ? 90 : 0;
 }
 
 static size_t

@@ -35,12 +35,11 @@ gmx_detect(const struct msgview *mv)
 {
 	struct span from = mv_header(mv, "From");
 
-	if (span_ifind(mv->body, UI_HEADER) == NULL)
+	/* The sender first: it is cheaper than searching the body. */
+	if (mv_header(mv, "X-GMX-Antispam").len == 0 && span_ifind(from, "gmx.") == NULL &&
+	    span_ifind(from, "@mail.com") == NULL && span_ifind(from, "web.de") == NULL)
 		return 0;
-	if (mv_header(mv, "X-GMX-Antispam").len > 0 || span_ifind(from, "gmx.") != NULL ||
-	    span_ifind(from, "@mail.com") != NULL || span_ifind(from, "web.de") != NULL)
-		return 90;
-	return 0;
+	return span_ifind(mv->body, UI_HEADER) != NULL ? 90 : 0;
 }
 
 /* A line that is only an address: "bob@example.org", "\"bob@...\":",
