@@ -114,27 +114,42 @@ recipient_line(struct span t, struct span *addr)
 	return true;
 }
 
-/* "<mx.example.org #5.1.1>" names the server that answered. */
-static struct span
-bracket_host(struct span t)
-{
-	const char *lt = memchr(t.p, '<', t.len), *p;
-
-	if (lt == NULL)
-		return SPAN_EMPTY;
-	for (p = lt + 1; p < t.p + t.len && (isalnum((unsigned char)*p) || *p == '.' || *p == '-'); p++)
-		;
-	if (p + 2 >= t.p + t.len || p[0] != ' ' || p[1] != '#' || memchr(lt, '.', (size_t)(p - lt)) == NULL)
-		return SPAN_EMPTY;
-	return span_make(lt + 1, (size_t)(p - lt - 1));
-}
-
 struct pending {
 	struct span addr;
 	struct span line[DIAG_LINES];
 	size_t	    nline;
-	struct span host;
+	struct span host;	/* from "<mx.example.org #5.1.1 smtp;550 ...>" */
+	struct span status;
+	struct span reply;
 };
+
+/* "<mx.example.org #5.1.1>" or "<mx.example.org #5.7.1 smtp;550 5.7.1
+ * Unable to relay>": the server that answered, the code Exchange gave
+ * and the server's own reply code. */
+static void
+read_bracket(struct pending *pd, struct span t)
+{
+	const char *lt = memchr(t.p, '<', t.len), *p, *end = t.p + t.len, *smtp;
+
+	if (lt == NULL || pd->host.len > 0)
+		return;
+	for (p = lt + 1; p < end && (isalnum((unsigned char)*p) || *p == '.' || *p == '-'); p++)
+		;
+	if (p + 2 >= end || p[0] != ' ' || p[1] != '#' || memchr(lt, '.', (size_t)(p - lt)) == NULL)
+		return;
+	pd->host = span_make(lt + 1, (size_t)(p - lt - 1));
+	pd->status = status_find(span_make(p + 2, (size_t)(end - p - 2)));
+	if (pd->status.p != p + 2)
+		pd->status = SPAN_EMPTY;	/* not right after the '#' */
+	if ((smtp = span_ifind(span_make(p, (size_t)(end - p)), "smtp;")) != NULL) {
+		for (p = smtp + 5; p < end && *p == ' '; p++)
+			;
+		if (end - p >= 3 && isdigit((unsigned char)p[0]) &&
+		    isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
+		    (end - p == 3 || !isdigit((unsigned char)p[3])))
+			pd->reply = span_make(p, 3);
+	}
+}
 
 /* Join the kept lines with single blanks, in the arena. */
 static struct span
@@ -176,6 +191,10 @@ flush(struct msgview *mv, struct pending *pd, bool add, size_t *n)
 		REPORT_SET(r, rc->diagnostic, joined(mv->arena, pd));
 	if (rc != NULL && rc->remote_mta[0] == '\0')
 		REPORT_SET(r, rc->remote_mta, pd->host);
+	if (rc != NULL && rc->status[0] == '\0')
+		REPORT_SET(r, rc->status, pd->status);
+	if (rc != NULL && rc->reply_code[0] == '\0')
+		REPORT_SET(r, rc->reply_code, pd->reply);
 	memset(pd, 0, sizeof(*pd));
 	return true;
 }
@@ -240,8 +259,7 @@ scan(struct msgview *mv, bool add)
 		if (skipping && t.p[0] == ';')
 			continue;
 		skipping = false;
-		if (pd.host.len == 0)
-			pd.host = bracket_host(t);
+		read_bracket(&pd, t);
 		if (pd.nline < DIAG_LINES)
 			pd.line[pd.nline++] = t;
 	}

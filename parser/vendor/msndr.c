@@ -287,9 +287,14 @@ read_hashed(struct reader *rd, struct span t, const char *lt)
 			rd->cont = CONT_HASH;
 		{
 			struct span inner = span_from_to(p, end), h = leading_host(inner);
+			const char *smtp = span_ifind(inner, "smtp;");
 
 			if (h.len > 0 && h.len < inner.len && inner.p[h.len] == ' ')
 				p = h.p + h.len + 1;
+			/* "#5.7.1 smtp;530 5.7.1 ...": the server's own reply,
+			 * when it carries its code, says it all. */
+			if (smtp != NULL && status_find(span_from_to(smtp + 5, end)).len > 0)
+				p = smtp + 5;
 		}
 	} else {
 		p = t.p + 1;
