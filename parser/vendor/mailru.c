@@ -30,13 +30,15 @@ mailru_detect(const struct msgview *mv)
 	struct span head = span_make(mv->body.p, mv->body.len < 4096 ? mv->body.len : 4096);
 	size_t k;
 
+	for (k = 0; k < sizeof(domains) / sizeof(domains[0]); k++)
+		if (span_ifind(from, domains[k]) != NULL)
+			break;
+	if (k == sizeof(domains) / sizeof(domains[0]))
+		return 0;
 	if (span_ifind(head, "This message was created automatically by mail delivery software") == NULL &&
 	    span_ifind(head, "Mail.Ru") == NULL)
 		return 0;
-	for (k = 0; k < sizeof(domains) / sizeof(domains[0]); k++)
-		if (span_ifind(from, domains[k]) != NULL)
-			return 88;
-	return 0;
+	return 88;
 }
 
 static size_t
