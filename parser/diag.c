@@ -339,8 +339,9 @@ diag_join_continuations(struct arena *a, const char *text, const char *reply,
 					out[o++] = ' ';
 					memcpy(out + o, status, sl);
 					o += sl;
-				}
-			} else if (o > 0 && out[o - 1] == ' ')
+				} else
+					out[o++] = ' ';	/* "550-Your" reads "550 Your" */
+			} else if (o > 0 && out[o - 1] == ' ' && j < len && text[j] == ' ')
 				o--;	/* the blank before the dropped prefix */
 			i = j;
 			continue;

@@ -149,6 +149,12 @@ to_utf8(struct arena *a, struct span raw, const char *charset)
 	 * valid UTF-8 stays as it is whatever it claims, unless it is 7-bit
 	 * stateful (ISO-2022-*) or a UTF-16/32 the label insists on. */
 	if (utf8_valid(raw.p, raw.len)) {
+		/* 7-bit ISO-2022-JP in a part that names no charset (status
+		 * parts seldom do) still says what it is. */
+		if (charset_is_utf8_compatible(cs) && memchr(raw.p, 0x1b, raw.len) != NULL &&
+		    (s = convert_charset(a, sniff_charset(raw.p, raw.len, sniffed,
+		    sizeof(sniffed)), raw)).len > 0)
+			return s;
 		if (cs != NULL && !charset_is_utf8_compatible(cs) &&
 		    (memchr(raw.p, 0x1b, raw.len) != NULL || strncasecmp(cs, "utf-", 4) == 0) &&
 		    (s = convert_charset(a, cs, raw)).len > 0)
