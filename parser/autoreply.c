@@ -41,6 +41,9 @@ autoreply_detect(const struct msgview *mv)
 	v = span_trim(mv_header(mv, "Auto-Submitted"));
 	if (span_istarts(v, "auto-replied"))
 		return true;
+	/* RFC 3834: "no" says a person wrote it, whatever the subject. */
+	if (span_istarts(v, "no"))
+		return false;
 	if (span_trim(mv_header(mv, "X-Autoreply")).len > 0 ||
 	    span_trim(mv_header(mv, "X-Autorespond")).len > 0 ||
 	    span_trim(mv_header(mv, "X-Mail-Autoreply")).len > 0)
