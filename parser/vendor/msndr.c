@@ -193,8 +193,10 @@ entry_for(struct msgview *mv, struct msndr *m, struct span rcpt)
 	for (i = 0; i < m->nentry; i++)
 		if (span_same(m->entry[i].recipient, rcpt))
 			return &m->entry[i];
-	if (m->nentry >= mv->limits->max_recipients)
+	if (m->nentry >= mv->limits->max_recipients) {
+		report_truncate(mv->report, "recipients");
 		return NULL;
+	}
 	if (m->nentry == m->cap) {
 		/* Grows by doubling in the arena; bounded by the limit. */
 		size_t cap = m->cap ? m->cap * 2 : 8;
@@ -336,12 +338,13 @@ read_admin_line(struct reader *rd, struct span t)
 	const char *hit;
 
 	if (rd->cont != CONT_NONE && rd->cur != NULL) {
-		if (t.len == 0) {
+		/* A blank line or the next recipient ends an unclosed reply. */
+		if (t.len == 0 || address_line(t, false).len > 0)
 			rd->cont = CONT_NONE;
+		else {
+			read_continuation(rd, t);
 			return;
 		}
-		read_continuation(rd, t);
-		return;
 	}
 	if (t.len == 0)
 		return;
