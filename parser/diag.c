@@ -85,6 +85,11 @@ reply_at(struct span s, size_t i)
 		if (isalnum((unsigned char)c) || c == '.' || c == '-' || c == '/' ||
 		    c == '+' || c == ',')
 			return false;
+		/* A group of an IPv6 address ("2606:2800:220:1"), not
+		 * "ERROR_CODE :550". */
+		if (c == ':' && i > 1 && isxdigit((unsigned char)s.p[i - 2]) &&
+		    i + 3 < s.len && s.p[i + 3] == ':')
+			return false;
 	}
 	if (i + 3 == s.len)
 		return true;

@@ -127,6 +127,39 @@ convert_charset(struct arena *a, const char *cs, struct span in)
 	return s;
 }
 
+/* Bytes in charset cs as UTF-8, or empty if any byte is not valid in cs
+ * (g_convert stops at the first invalid sequence; iconv_strndup skips). */
+static struct span
+convert_strict(struct arena *a, const char *cs, struct span in)
+{
+	gsize nread = 0, nwritten = 0;
+	gchar *out = g_convert(in.p, (gssize)in.len, "UTF-8", cs, &nread, &nwritten, NULL);
+	struct span s = SPAN_EMPTY;
+
+	if (out != NULL && nread == in.len)
+		s = text_clean_utf8(a, span_make(out, nwritten));
+	g_free(out);
+	return s;
+}
+
+/* 8-bit bytes under a 7-bit ISO-2022-JP label: Japanese mail systems
+ * (mobile carriers above all) label EUC-JP or Shift_JIS text that way.
+ * The first Japanese 8-bit encoding that reads every byte wins. */
+static struct span
+japanese_8bit(struct arena *a, const char *label, struct span raw)
+{
+	static const char *const guesses[] = { "EUC-JP", "CP932" };
+	struct span s;
+	size_t k;
+
+	if (label == NULL || strncasecmp(label, "iso-2022-jp", 11) != 0)
+		return SPAN_EMPTY;
+	for (k = 0; k < sizeof(guesses) / sizeof(guesses[0]); k++)
+		if ((s = convert_strict(a, guesses[k], raw)).len > 0)
+			return s;
+	return SPAN_EMPTY;
+}
+
 /* Text that is UTF-8 already, without CR or NUL, is used where it lies. */
 static bool
 text_usable_in_place(struct span s)
@@ -161,6 +194,8 @@ to_utf8(struct arena *a, struct span raw, const char *charset)
 			return s;
 		return text_usable_in_place(raw) ? raw : text_clean_utf8(a, raw);
 	}
+	if ((s = japanese_8bit(a, cs, raw)).len > 0)
+		return s;
 	if (charset_is_utf8_compatible(cs))
 		cs = sniff_charset(raw.p, raw.len, sniffed, sizeof(sniffed));
 	if ((s = convert_charset(a, cs, raw)).len > 0)

@@ -56,20 +56,16 @@ original_extract(struct msgview *mv)
 			const char *colon = memchr(line.p, ':', line.len);
 			size_t i;
 
-			if (colon == NULL || colon == line.p) {
-				/* Prose before the headers (inline returns). */
-				if (started)
-					break;
+			/* Prose before the headers (inline returns), or inside
+			 * them a continuation line that lost its indent: skip
+			 * it; the block ends at the blank line. */
+			if (colon == NULL || colon == line.p)
 				continue;
-			}
 			for (i = 0; line.p + i < colon; i++)
 				if (line.p[i] == ' ' || line.p[i] == '\t')
 					break;
-			if (line.p + i < colon) {
-				if (started)
-					break;
+			if (line.p + i < colon)
 				continue;
-			}
 			started = true;
 			name = span_make(line.p, (size_t)(colon - line.p));
 			value = span_make(colon + 1, line.len - (size_t)(colon + 1 - line.p));
