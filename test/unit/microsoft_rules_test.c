@@ -189,7 +189,11 @@ static const struct ms_case rate_cases[] = {
 /* ---- the 5.7.5xx-7xx "Access denied" family ------------------------ */
 
 static const struct ms_case access_cases[] = {
+	NDR("4.7.500", "451", "451 4.7.500 Access denied, please try again later (AS761)",
+	    "reputation-block", "sender-admin", false),
 	NDR("4.7.612", "451", "451 4.7.612 Access denied, please try again later",
+	    "reputation-block", "sender-admin", false),
+	NDR("4.7.899", "451", "451 4.7.899 Access denied, please try again later [192.0.2.89]",
 	    "reputation-block", "sender-admin", false),
 	NDR("4.7.852", "451", "451 4.7.852 Access denied, please try again later",
 	    "reputation-block", "sender-admin", false),
@@ -325,6 +329,7 @@ static const struct ms_case network_cases[] = {
 	    "network-error", "recipient-admin", false),
 	NDR("5.4.6", "554", "554 5.4.6 Routing loop detected: hop count exceeded - possible mail loop",
 	    "network-error", "recipient-admin", false),
+	NDR("5.4.6", "554", "554 5.4.6", "network-error", "recipient-admin", false),
 	NDR("5.4.14", "554", "554 5.4.14 Hop count exceeded - possible mail loop ATTR34",
 	    "network-error", "recipient-admin", false),
 	NDR("5.4.4", "554", "554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain",
