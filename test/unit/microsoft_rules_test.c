@@ -231,6 +231,10 @@ static const struct ms_case access_cases[] = {
 	    "policy-rejected", "sender-admin", false),
 	NDR("5.7.1", "550", "550 5.7.1 Messages from [192.0.2.31] weren't sent: part of their network is on our block list (S3150)",
 	    "reputation-block", "sender-admin", false),
+	NDR_V("", "550", "550 SC-001 (BAY0-MC4-F12) Unfortunately, messages from 192.0.2.41 weren't sent. Please contact your Internet service provider.", "outlook",
+	    "reputation-block", "sender-admin", false),
+	NDR_V("", "550", "550 DY-001 (SNT0-MC2-F5) Unfortunately, messages from 192.0.2.42 weren't sent: mail from dynamic IP addresses is not accepted.", "outlook",
+	    "reputation-block", "sender-admin", false),
 	/* The codes alone. */
 	NDR("5.7.606", "550", "550 5.7.606", "reputation-block", "sender-admin", false),
 	NDR("5.7.708", "550", "550 5.7.708", "reputation-block", "sender-admin", false),
