@@ -112,6 +112,8 @@ static const struct ms_case recipient_cases[] = {
 	/* 5.1.10 is a null MX elsewhere; from Microsoft it is this. */
 	NDR("5.1.10", "550", "550 5.1.10 Recipient not found", "mailbox-missing", "sender", true),
 	NDR("5.1.10", "550", "550 5.1.10", "mailbox-missing", "sender", true),
+	NDR("5.1.351", "550", "550 5.1.351 Remote server returned unknown recipient or mailbox unavailable -> 550 5.1.1 <dave@example.org>: Recipient address rejected: User unknown",
+	    "mailbox-missing", "sender", true),
 	NDR_V("5.5.0", "550", "550 Requested action not taken: mailbox unavailable (S2017062302)", "outlook",
 	    "mailbox-missing", "sender", true),
 	NDR_V("5.5.0", "550", "550 5.5.0", "outlook", "mailbox-missing", "sender", true),
