@@ -109,7 +109,7 @@ arf_parse(struct msgview *mv)
 		if (rc == NULL)
 			break;
 		REPORT_SET(r, rc->recipient, rcpts[i]);
-		rc->feedback_type = text_lower(mv->arena, span_trim(type));
+		rc->feedback_type = text_field_lower(mv->arena, type);
 		REPORT_SET(r, rc->diagnostic, span_make(diag, strlen(diag)));
 	}
 }

@@ -27,6 +27,9 @@ status_at(struct span s, size_t i)
 
 	if (i >= s.len || (s.p[i] != '2' && s.p[i] != '4' && s.p[i] != '5'))
 		return 0;
+	/* "v4.1.2" is a version. */
+	if (i > 0 && (s.p[i - 1] == 'v' || s.p[i - 1] == 'V'))
+		return 0;
 	/* Not the tail of a number or of a dotted quad. */
 	if (i > 0 && (isalnum((unsigned char)s.p[i - 1]) || s.p[i - 1] == '.' ||
 	    s.p[i - 1] == '/'))
@@ -35,9 +38,12 @@ status_at(struct span s, size_t i)
 	if (j >= s.len || s.p[j] != '.')
 		return 0;
 	j++;
-	for (n = 0; n < 3 && is_digit_at(s, j); n++)
-		j++;
-	if (n == 0 || is_digit_at(s, j) || j >= s.len || s.p[j] != '.')
+	/* RFC 3463 defines subjects 0 to 7 only; "Exim 4.96.2" and
+	 * "Postfix 2.10.1" are versions, not codes. */
+	if (j >= s.len || s.p[j] < '0' || s.p[j] > '7')
+		return 0;
+	j++;
+	if (j >= s.len || s.p[j] != '.')
 		return 0;
 	j++;
 	for (n = 0; n < 3 && is_digit_at(s, j); n++)
@@ -87,8 +93,8 @@ reply_at(struct span s, size_t i)
 			return false;
 		/* A group of an IPv6 address ("2606:2800:220:1"), not
 		 * "ERROR_CODE :550". */
-		if (c == ':' && i > 1 && isxdigit((unsigned char)s.p[i - 2]) &&
-		    i + 3 < s.len && s.p[i + 3] == ':')
+		if (c == ':' && i > 1 && (isxdigit((unsigned char)s.p[i - 2]) ||
+		    s.p[i - 2] == ':'))
 			return false;
 	}
 	if (i + 3 == s.len)
@@ -205,6 +211,14 @@ static const struct {
 	{ "authentication unsuccessful", "AUTH" },
 	{ "in reply to starttls", "STARTTLS" },
 	{ "after starttls", "STARTTLS" },
+	{ "while sending rcpt to", "RCPT" },
+	{ "while sending mail from", "MAIL" },
+	{ "while sending message body", "DATA" },
+	{ "while sending end of data", "DATA" },
+	{ "while sending data command", "DATA" },
+	{ "while performing the ehlo handshake", "HELO" },
+	{ "while performing the helo handshake", "HELO" },
+	{ "while receiving the initial server greeting", "CONNECT" },
 	{ "after initial connection", "CONNECT" },
 	{ "while connected to", "CONNECT" },
 	{ "in reply to quit", "QUIT" },
@@ -236,7 +250,8 @@ host_char(unsigned char c)
 static void
 find_host(struct span s, struct diag_info *d)
 {
-	static const char *const intro[] = { "host ", "connect to ", "from remote host " };
+	static const char *const intro[] = { "host ", "connect to ", "from remote host ",
+	    "lost connection with ", "conversation with " };
 	size_t k;
 
 	for (k = 0; k < sizeof(intro) / sizeof(intro[0]); k++) {

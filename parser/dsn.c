@@ -126,7 +126,7 @@ apply_field(struct dsn_state *st, struct span name, struct span value)
 	}
 	if (span_ieq(name, "Action")) {
 		if ((rc = recipient_for(st, true, st->cur ? st->cur->action : NULL)) != NULL)
-			rc->action = text_lower(report_arena(r), span_trim(value));
+			rc->action = text_field_lower(report_arena(r), value);
 	} else if (span_ieq(name, "Status")) {
 		struct span code = status_find(value);
 
@@ -141,7 +141,7 @@ apply_field(struct dsn_state *st, struct span name, struct span value)
 
 			/* "smtp; 550 ..." has a type; "550 ..." has none. */
 			if (type.len > 0 && memchr(type.p, ' ', type.len) == NULL) {
-				rc->diagnostic_type = text_lower(report_arena(r), type);
+				rc->diagnostic_type = text_field_lower(report_arena(r), type);
 				REPORT_SET(r, rc->diagnostic, d);
 			} else
 				REPORT_SET(r, rc->diagnostic, value);

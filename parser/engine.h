@@ -64,6 +64,8 @@ const char *text_field(struct arena *, struct span);
 struct span text_clean_utf8(struct arena *, struct span);
 bool	utf8_valid(const char *, size_t);
 
+/* text_field() in lower case. */
+const char *text_field_lower(struct arena *, struct span);
 /* Lower-case ASCII copy into the arena. */
 const char *text_lower(struct arena *, struct span);
 

@@ -269,6 +269,16 @@ text_field(struct arena *a, struct span s)
 	return out;
 }
 
+/* A report field in lower case (Action, feedback types): cleaned and
+ * capped like any field first. */
+const char *
+text_field_lower(struct arena *a, struct span s)
+{
+	const char *f = text_field(a, s);
+
+	return text_lower(a, span_make(f, strlen(f)));
+}
+
 const char *
 text_lower(struct arena *a, struct span s)
 {

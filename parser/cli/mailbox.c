@@ -43,7 +43,10 @@ mbox_split(const char *path, const char *p, size_t len, mailbox_fn fn, void *arg
 			if (nl == NULL)
 				break;
 			i = (size_t)(nl - p) + 1;
-			if (i + 5 <= len && memcmp(p + i, "From ", 5) == 0) {
+			/* mboxo/mboxrd: a separator follows an empty line. */
+			if (i + 5 <= len && memcmp(p + i, "From ", 5) == 0 &&
+			    i >= 2 && (p[i - 2] == '\n' ||
+			    (p[i - 2] == '\r' && i >= 3 && p[i - 3] == '\n'))) {
 				next = p + i;
 				break;
 			}

@@ -221,7 +221,7 @@ ses_complaint(struct msgview *mv, json_t *complaint)
 			break;
 		found++;
 		REPORT_SET(r, rc->recipient, a);
-		rc->feedback_type = text_lower(mv->arena, type);
+		rc->feedback_type = text_field_lower(mv->arena, type);
 	}
 	if (found > 0)
 		r->kind = BOUNCE_KIND_ARF;

@@ -131,9 +131,7 @@ def case_mbox(s):
 def case_mbox_from_in_body(s):
     # A body line starting "From " that follows text (not a blank line)
     # is not a message separator (mbox.c's own rule, and mboxo practice).
-    s.begin("mbox: 'From ' inside a paragraph does not split",
-            pending="BUG mailbox.c: mbox_split splits at every line starting 'From ', "
-                    "not only after a blank line as its comment says")
+    s.begin("mbox: 'From ' inside a paragraph does not split")
     s.write("para.mbox",
             "From alice@example.com Mon Mar  3 10:00:00 2025\n"
             "From: alice@example.com\nSubject: letter\n\nDear Bob,\nthis comes to you\n"

@@ -16,9 +16,6 @@
 
 #include "engine.h"
 
-/* A test of a reported, still open bug: skipped (and so listed as
- * SKIPPED) unless BOUNCE_TEST_PENDING is set in the environment. */
-#define PENDING_BUG()	do { if (getenv("BOUNCE_TEST_PENDING") == NULL) skip(); } while (0)
 
 /* addr_find on an exact-length copy of in; "" when none is expected. */
 static void

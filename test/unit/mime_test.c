@@ -19,9 +19,6 @@
 
 #include "engine.h"
 
-/* A test of a reported, still open bug: skipped (and so listed as
- * SKIPPED) unless BOUNCE_TEST_PENDING is set in the environment. */
-#define PENDING_BUG()	do { if (getenv("BOUNCE_TEST_PENDING") == NULL) skip(); } while (0)
 
 struct fixture {
 	struct bounce_report	*r;
@@ -148,13 +145,12 @@ test_undeclared_charsets(void **state)
 /*
  * Undeclared ISO-2022-JP is 7-bit, so valid UTF-8 byte-wise, but it
  * announces itself with its escapes (sniff_charset says so).
- * BUG (mime.c): to_utf8 converts 7-bit text only when a charset is
+ * Fixed bug, kept as a regression test (mime.c): to_utf8 converts 7-bit text only when a charset is
  * declared, so the escapes are dropped and the Japanese is lost.
  */
 static void
 test_undeclared_iso2022jp(void **state)
 {
-	PENDING_BUG();
 	assert_contains(text_message("text/plain", "7bit",
 	    "\x1b$B08@hITL@$G$9\x1b(B\n")->body,
 	    "\xE5\xAE\x9B\xE5\x85\x88\xE4\xB8\x8D\xE6\x98\x8E");

@@ -18,9 +18,6 @@
 
 #define FFFD	"\xEF\xBF\xBD"
 
-/* A test of a reported, still open bug: skipped (and so listed as
- * SKIPPED) unless BOUNCE_TEST_PENDING is set in the environment. */
-#define PENDING_BUG()	do { if (getenv("BOUNCE_TEST_PENDING") == NULL) skip(); } while (0)
 
 struct fixture {
 	struct arena	*arena;
