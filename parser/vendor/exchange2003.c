@@ -72,8 +72,11 @@ static int
 exchange2003_detect(const struct msgview *mv)
 {
 	struct span head = mv->body;
-	bool mailer = mailer_is_exchange(mv);
+	bool mailer;
 
+	if (!mv_looks_like_report(mv))
+		return 0;
+	mailer = mailer_is_exchange(mv);
 	if (head.len > DETECT_BYTES)
 		head.len = DETECT_BYTES;
 	if (has_list_heading(mv->body)) {

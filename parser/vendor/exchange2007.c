@@ -13,9 +13,9 @@
 static int
 exchange2007_detect(const struct msgview *mv)
 {
-	struct span gen = msndr_generating(mv->body);
-
-	if (!msndr_marker(mv->body) || msndr_cloud_host(gen))
+	/* Runs for every message: the cheap header test goes first. */
+	if (!mv_looks_like_report(mv) || !msndr_marker(mv->body) ||
+	    msndr_cloud_host(msndr_generating(mv->body)))
 		return 0;
 	return 75;
 }

@@ -36,16 +36,17 @@ written_by_microsoft365(const struct msgview *mv)
 {
 	struct span from = domain_of(mv_header(mv, "From"));
 	struct span mid = domain_of(mv_header(mv, "Message-ID"));
-	struct span gen = msndr_generating(mv->body);
 
-	return msndr_cloud_host(mid) || msndr_cloud_host(gen) ||
-	    msndr_cloud_host(from) || span_ieq(from, "outlook.com");
+	/* The headers first; the body only when they do not tell. */
+	return msndr_cloud_host(mid) || msndr_cloud_host(from) ||
+	    span_ieq(from, "outlook.com") || msndr_cloud_host(msndr_generating(mv->body));
 }
 
 static int
 office365_detect(const struct msgview *mv)
 {
-	if (!written_by_microsoft365(mv))
+	/* Runs for every message: the cheap header test goes first. */
+	if (!mv_looks_like_report(mv) || !written_by_microsoft365(mv))
 		return 0;
 	if (msndr_marker(mv->body))
 		return 85;

@@ -41,6 +41,8 @@ outlook_detect(const struct msgview *mv)
 {
 	struct span head = mv->body;
 
+	if (!mv_looks_like_report(mv))
+		return 0;
 	if (head.len > DETECT_BYTES)
 		head.len = DETECT_BYTES;
 	if (span_ifind(head, INTRO) == NULL)
