@@ -170,9 +170,13 @@ find_codes(struct span s, struct diag_info *d)
 			best_len = n;
 			best_reply = reply;
 			best_specific = specific;
-		}
+		} else if (best_specific && best_reply == SIZE_MAX && reply != SIZE_MAX &&
+		    n == best_len && memcmp(s.p + at, s.p + best_at, n) == 0)
+			best_reply = reply;	/* "#5.7.1 smtp;550 5.7.1": the same code, now with its reply */
 		i = at + n - 1;
-		if (best_specific)
+		/* Done once the specific code has its reply; a bare one may
+		 * be repeated with its reply further on. */
+		if (best_specific && best_reply != SIZE_MAX)
 			break;
 	}
 	if (best_at != SIZE_MAX)

@@ -129,6 +129,8 @@ struct msgview {
 
 /* Decoded, unfolded value of a top-level header; empty span if absent. */
 struct span mv_header(const struct msgview *, const char *name);
+/* Is the field there at all (some carry no value)? */
+bool	mv_header_present(const struct msgview *, const char *name);
 /* Same for the n-th (0-based) occurrence. */
 struct span mv_header_nth(const struct msgview *, const char *name, int n);
 

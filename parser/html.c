@@ -77,6 +77,7 @@ html_to_text(struct arena *a, struct span h)
 	 * numeric entity "&#N;" is at least 4 bytes for at most 4 out. */
 	char *out = arena_alloc(a, h.len + 1), *o;
 	size_t i = 0, k;
+	bool in_pre = false;	/* line ends inside <pre> are the text's own */
 
 	if (out == NULL)
 		return SPAN_EMPTY;
@@ -102,8 +103,15 @@ html_to_text(struct arena *a, struct span h)
 				end = memchr(close, '>', h.len - (size_t)(close - h.p));
 				if (end == NULL)
 					break;
-			} else if (tag_breaks_line(h.p + i + 1, tlen))
-				*o++ = '\n';
+			} else {
+				if (tlen >= 3 && strncasecmp(h.p + i + 1, "pre", 3) == 0 &&
+				    (tlen == 3 || !isalnum((unsigned char)h.p[i + 4])))
+					in_pre = true;
+				else if (tlen >= 4 && strncasecmp(h.p + i + 1, "/pre", 4) == 0)
+					in_pre = false;
+				if (tag_breaks_line(h.p + i + 1, tlen))
+					*o++ = '\n';
+			}
 			i = (size_t)(end - h.p) + 1;
 			continue;
 		}
@@ -141,7 +149,14 @@ html_to_text(struct arena *a, struct span h)
 					continue;
 			}
 		}
-		*o++ = (c == '\r' || c == '\n') ? ' ' : c;
+		if (c == '\r' && in_pre)
+			c = '\n';
+		else if (c == '\r' || (c == '\n' && !in_pre))
+			c = ' ';
+		if (c == '\n' && o > out && o[-1] == '\n' && i > 0 && h.p[i - 1] == '\r')
+			;	/* CRLF inside <pre>: one line end */
+		else
+			*o++ = c;
 		i++;
 	}
 	*o = '\0';

@@ -737,6 +737,18 @@ mv_header_nth(const struct msgview *mv, const char *name, int n)
 	return SPAN_EMPTY;
 }
 
+bool
+mv_header_present(const struct msgview *mv, const char *name)
+{
+	struct mv_headers *h = mv->headers;
+	size_t i;
+
+	for (i = 0; h != NULL && i < h->n; i++)
+		if (span_ieq(h->field[i].name, name))
+			return true;
+	return false;
+}
+
 struct span
 mv_header(const struct msgview *mv, const char *name)
 {
