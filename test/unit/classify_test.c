@@ -95,6 +95,7 @@ struct rcpt_in {
 	const char *command;
 	const char *component;
 	const char *remote;
+	const char *diagtype;
 };
 
 /* A report of the given kind and vendor with one recipient. */
@@ -119,6 +120,7 @@ one_report(enum bounce_kind kind, const char *vendor, const struct rcpt_in *in)
 	rc->command = in->command ? in->command : "";
 	rc->component = in->component ? in->component : "";
 	rc->remote_mta = in->remote ? in->remote : "";
+	rc->diagnostic_type = in->diagtype ? in->diagtype : "";
 	return r;
 }
 
@@ -436,6 +438,89 @@ test_shipped_rules(void **state)
 	}
 }
 
+/*
+ * Decisions that depend on more than the words: the SMTP step, the status
+ * code, who wrote the report and which host answered. Diagnostics are
+ * invented; each case is one decision encoded in rules/.
+ */
+static void
+test_shipped_decisions(void **state)
+{
+	static const struct {
+		const char	*vendor;
+		struct rcpt_in	 in;
+		const char	*reason;
+	} cases[] = {
+		/* "Unknown user": the step and the code decide. */
+		{ "postfix", { .diagnostic = "550 5.1.1 <ann@example.org>: unknown user", .status = "5.1.1",
+		    .command = "DATA" }, "userunknown" },
+		{ "postfix", { .diagnostic = "550 ann@example.org: unknown user", .status = "5.0.0",
+		    .command = "RCPT" }, "userunknown" },
+		{ "postfix", { .diagnostic = "550 ann@example.org: unknown user", .status = "5.0.0",
+		    .command = "DATA" }, "filtered" },
+		{ "x1", { .diagnostic = "No such user here" }, "filtered" },
+		{ "sendmail", { .diagnostic = "550 5.2.1 <bob@example.org>... User Unknown", .status = "5.2.1" },
+		  "filtered" },
+		{ "sendmail", { .diagnostic = "550 5.2.1 <bob@example.org>... User Unknown", .status = "5.2.1",
+		    .command = "RCPT" }, "userunknown" },
+		{ "office365", { .diagnostic = "550 5.1.351 Remote server returned: recipient unknown",
+		    .status = "5.1.351" }, "userunknown" },
+		{ "postfix", { .diagnostic = "553 5.1.8 <x@example.com>: Sender address rejected: user unknown",
+		    .command = "MAIL" }, "rejected" },
+		/* Reports written by a system that looked the user up itself. */
+		{ "mcafee", { .diagnostic = "550 Unknown user carol@example.net" }, "userunknown" },
+		{ "notes", { .diagnostic = "User carol not listed in public Name & Address Book" }, "userunknown" },
+		{ "gmail", { .diagnostic = "Your message wasn't delivered to dan@example.net because the address "
+		    "couldn't be found." }, "userunknown" },
+		{ "ezweb", { .diagnostic = "Each of the following recipients was rejected by a remote mail server." },
+		  "filtered" },
+		/* Providers' own codes. */
+		{ "postfix", { .diagnostic = "550 5.1.0 <x@example.com> sender rejected. AUP#CXBL", .status = "5.1.0",
+		    .command = "MAIL" }, "blocked" },
+		{ "postfix", { .diagnostic = "550 5.1.0 <x@example.com> sender rejected. AUP#I-1320", .status = "5.1.0" },
+		  "toomanyconn" },
+		{ "postfix", { .diagnostic = "421 4.2.0 Service refused, please try later. OFR004_505", .status = "4.2.0" },
+		  "systemerror" },
+		{ "postfix", { .diagnostic = "550 5.5.0 Service refused, please try later. LPN002_108", .status = "5.5.0" },
+		  "undefined" },
+		{ "postfix", { .diagnostic = "550 5.5.0 Invalid recipient. LPN003_416", .status = "5.5.0",
+		    .command = "DATA" }, "userunknown" },
+		{ "postfix", { .diagnostic = "550 Unknown user eve@docomo.ne.jp", .status = "5.0.0", .command = "DATA",
+		    .remote = "mfsmax.docomo.ne.jp" }, "rejected" },
+		{ "postfix", { .diagnostic = "550 Unknown user eve@example.jp", .status = "5.0.0", .command = "DATA",
+		    .remote = "mx.example.jp" }, "filtered" },
+		{ "postfix", { .diagnostic = "554 message rejected due to security policies - sig.example",
+		    .reply = "554", .remote = "relay7.mimecast.com" }, "virusdetected" },
+		{ "rfc3464", { .diagnostic = "550 fay@example.org... No such user", .status = "5.0.0",
+		    .remote = "cluster1.eu.messagelabs.com" }, "userunknown" },
+		{ "postfix", { .diagnostic = "Name service error for name=example.org type=MX: Malformed or unexpected "
+		    "name server reply", .status = "5.4.4", .remote = "omr-x.mx.aol.com" }, "notaccept" },
+		{ "sendmail", { .diagnostic = "554 delivery error: dd This user doesn't have a example.com account "
+		    "(gil@example.com) [0]", .status = "5.0.0" }, "userunknown" },
+		{ "receivingses", { .diagnostic = "550 5.1.1 Mailbox does not exist", .status = "5.1.1" }, "filtered" },
+		{ "receivingses", { .diagnostic = "500 5.6.1 Message content rejected", .status = "5.6.1" },
+		  "contenterror" },
+		/* A failed delivery program decides even while the queue retries. */
+		{ "sendmail", { .diagnostic = "451 4.0.0 Operating system error", .status = "4.5.0",
+		    .action = "delayed", .diagtype = "x-unix" }, "mailererror" },
+		{ "exim", { .diagnostic = "Failed to read response template /home/hal/.vacation: No such file" },
+		  "mailererror" },
+	};
+	struct bounce_rules *rs = shipped();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rcpt_in in = cases[i].in;
+		const char *got;
+
+		got = classify_reason(rs, BOUNCE_KIND_DSN, cases[i].vendor, &in);
+		if (strcmp(got, cases[i].reason) != 0)
+			fail_msg("case %zu \"%s\": want %s, got %s", i, in.diagnostic, cases[i].reason, got);
+	}
+	bounce_rules_free(rs);
+}
+
 /* ---- threads ------------------------------------------------------------- */
 
 #define THREADS		8
@@ -502,6 +587,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_continue_temporary_hard, setup, teardown),
 		cmocka_unit_test(test_no_rules),
 		cmocka_unit_test(test_shipped_rules),
+		cmocka_unit_test(test_shipped_decisions),
 		cmocka_unit_test(test_shared_by_threads),
 	};
 
