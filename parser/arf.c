@@ -17,11 +17,21 @@ is_feedback_leaf(const struct mime_leaf *l)
 	return strcmp(l->type, "message/feedback-report") == 0;
 }
 
+/* Apple Mail answers a List-Unsubscribe mailto: with a message of its
+ * own, marked X-Apple-Unsubscribe: true: an opt-out, said by a program. */
+static bool
+is_unsubscribe_request(const struct msgview *mv)
+{
+	return span_ieq(span_trim(mv_header(mv, "X-Apple-Unsubscribe")), "true");
+}
+
 bool
 arf_detect(const struct msgview *mv)
 {
 	size_t i;
 
+	if (is_unsubscribe_request(mv))
+		return true;
 	if (strcmp(mv->report_type, "feedback-report") == 0)
 		return true;
 	for (i = 0; i < mv->nleaf; i++)
@@ -43,6 +53,20 @@ feedback_fields(const struct msgview *mv)
 	return mv->body;
 }
 
+static void
+unsubscribe_parse(struct msgview *mv)
+{
+	struct bounce_report *r = mv->report;
+	struct bounce_recipient *rc;
+
+	r->kind = BOUNCE_KIND_ARF;
+	if ((rc = report_add_recipient(r, mv->limits)) == NULL)
+		return;
+	REPORT_SET(r, rc->recipient, addr_find(mv_header(mv, "From")));
+	rc->feedback_type = "opt-out";
+	REPORT_SET(r, rc->diagnostic, span_trim(mv->body));
+}
+
 void
 arf_parse(struct msgview *mv)
 {
@@ -53,6 +77,10 @@ arf_parse(struct msgview *mv)
 	size_t pos = 0, nr = 0, i;
 	char diag[512];
 
+	if (is_unsubscribe_request(mv)) {
+		unsubscribe_parse(mv);
+		return;
+	}
 	while (span_next_line(fields, &pos, &line)) {
 		const char *colon = memchr(line.p, ':', line.len);
 		struct span name, value;

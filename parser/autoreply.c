@@ -34,6 +34,12 @@ subject_says_autoreply(struct span subj)
 }
 
 bool
+autoreply_explicit(const struct msgview *mv)
+{
+	return span_istarts(span_trim(mv_header(mv, "Auto-Submitted")), "auto-replied");
+}
+
+bool
 autoreply_detect(const struct msgview *mv)
 {
 	struct span v;

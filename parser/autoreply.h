@@ -5,6 +5,8 @@
 #include "engine.h"
 
 bool	autoreply_detect(const struct msgview *);
+/* Auto-Submitted: auto-replied, said in so many words. */
+bool	autoreply_explicit(const struct msgview *);
 void	autoreply_parse(struct msgview *);
 
 #endif

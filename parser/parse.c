@@ -155,6 +155,10 @@ read_message(struct msgview *mv)
 		r->vendor = vm != NULL && score > 1 ? vm->name : "rfc3464";
 		if (vm != NULL && vm->refine != NULL)
 			vm->refine(mv);
+	} else if (vm != NULL && vm->parse != NULL && score <= 1 &&
+	    autoreply_explicit(mv)) {
+		/* Only the generic guess claims it, and the message says in
+		 * RFC 3834 words that a program answered: an auto-reply. */
 	} else if (vm != NULL && vm->parse != NULL) {
 		/* A failed parse leaves no recipients; the kind stays NONE
 		 * unless the module found some. */
