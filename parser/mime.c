@@ -100,6 +100,57 @@ sniff_charset(const char *p, size_t len, char *buf, size_t buflen)
 	return enc != NULL ? enc : "windows-1252";
 }
 
+/*
+ * glibc loads a converter module on iconv_open and unloads it soon after
+ * its last descriptor closes, so a stream of messages in alternating
+ * charsets costs a dlopen and a dlclose (with TLB shoot-downs) per
+ * conversion. Holding one descriptor per charset seen keeps its module
+ * loaded; the set is small and bounded.
+ */
+#define PINNED_CHARSETS	32
+
+static pthread_mutex_t	 pin_lock = PTHREAD_MUTEX_INITIALIZER;
+static char		 pinned_name[PINNED_CHARSETS][32];
+static size_t		 npinned;
+
+static void
+charset_pin(const char *cs, size_t len)
+{
+	iconv_t cd;
+	size_t k;
+
+	if (len == 0 || len >= sizeof(pinned_name[0]))
+		return;
+	pthread_mutex_lock(&pin_lock);
+	for (k = 0; k < npinned; k++)
+		if (strncasecmp(pinned_name[k], cs, len) == 0 && pinned_name[k][len] == '\0')
+			break;
+	if (k == npinned && npinned < PINNED_CHARSETS) {
+		memcpy(pinned_name[npinned], cs, len);
+		pinned_name[npinned][len] = '\0';
+		/* Never closed: the descriptor only holds the module. */
+		if ((cd = g_mime_iconv_open("UTF-8", pinned_name[npinned])) != (iconv_t)-1)
+			npinned++;
+	}
+	pthread_mutex_unlock(&pin_lock);
+}
+
+/* Pin the charset of every RFC 2047 word in s ("=?cs?B?...?="). */
+static void
+charset_pin_words(struct span s)
+{
+	const char *p = s.p, *end = s.p + s.len, *cs, *q;
+
+	while ((p = mem_ifind(p, (size_t)(end - p), "=?", 2)) != NULL) {
+		cs = p + 2;
+		q = memchr(cs, '?', (size_t)(end - cs));
+		if (q == NULL)
+			return;
+		charset_pin(cs, (size_t)(q - cs));
+		p = q + 1;
+	}
+}
+
 static bool
 charset_is_utf8_compatible(const char *cs)
 {
@@ -112,11 +163,12 @@ charset_is_utf8_compatible(const char *cs)
 static struct span
 convert_charset(struct arena *a, const char *cs, struct span in)
 {
-	iconv_t cd = g_mime_iconv_open("UTF-8", cs);
+	iconv_t cd;
 	char *out;
 	struct span s;
 
-	if (cd == (iconv_t)-1)
+	charset_pin(cs, strlen(cs));
+	if ((cd = g_mime_iconv_open("UTF-8", cs)) == (iconv_t)-1)
 		return SPAN_EMPTY;
 	out = g_mime_iconv_strndup(cd, in.p, in.len);
 	g_mime_iconv_close(cd);
@@ -133,9 +185,11 @@ static struct span
 convert_strict(struct arena *a, const char *cs, struct span in)
 {
 	gsize nread = 0, nwritten = 0;
-	gchar *out = g_convert(in.p, (gssize)in.len, "UTF-8", cs, &nread, &nwritten, NULL);
+	gchar *out;
 	struct span s = SPAN_EMPTY;
 
+	charset_pin(cs, strlen(cs));
+	out = g_convert(in.p, (gssize)in.len, "UTF-8", cs, &nread, &nwritten, NULL);
 	if (out != NULL && nread == in.len)
 		s = text_clean_utf8(a, span_make(out, nwritten));
 	g_free(out);
@@ -689,8 +743,12 @@ header_value_decode(struct arena *a, struct span raw, size_t cap)
 		return s;
 	if ((tmp = g_strndup(s.p, s.len)) == NULL)
 		return SPAN_EMPTY;
+	charset_pin_words(s);
 	/* Raw 8-bit text first becomes UTF-8 by the fallback charsets. */
 	if (!utf8_valid(tmp, strlen(tmp))) {
+		charset_pin("ISO-2022-JP", 11);
+		charset_pin("Shift_JIS", 9);
+		charset_pin("windows-1252", 12);
 		char *u = g_mime_utils_decode_8bit(parser_options, tmp, strlen(tmp));
 
 		g_free(tmp);
