@@ -138,9 +138,14 @@ serve(struct runtime *rt, bool foreground)
 		log_msg(LOG_ERR, "UserID: %s", err);
 		return EX_OSERR;
 	}
-	/* Before any thread exists, so that all inherit the mask. */
+	/* Before any thread exists, so that all inherit the mask: SIGUSR1
+	 * is for the reload thread's sigwait, the others for libmilter's;
+	 * no thread may take them with their default (fatal) action. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	log_msg(LOG_NOTICE, "bouncemilter %s starting on %s (mode %s)", BOUNCEMILTER_VERSION,

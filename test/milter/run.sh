@@ -12,6 +12,7 @@ BIN=$TOP/$BUILD/bouncemilter
 T=$(mktemp -d /tmp/bouncemilter-mt.XXXXXX)
 PIDS=""
 FAILED=0
+export LSAN_OPTIONS="suppressions=$HERE/lsan.supp:print_suppressions=0"
 
 cleanup() {
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
@@ -44,6 +45,15 @@ start() {
 stop() {
 	kill -9 "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
+}
+
+# The way an admin stops it (libmilter takes a few seconds): so that a
+# sanitizer build gets to report leaks at exit.
+stop_gracefully() {
+	kill -TERM "$1" 2>/dev/null
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	stop "$1"
 }
 
 # mt NAME SCRIPT SOCKET [-D x=y ...]
@@ -83,7 +93,8 @@ mt base dsn.lua "unix:$T/base.sock"
 grep -q '"queue_id":"4TESTQID"' "$T/base.events" &&
 	echo "  PASS: EventLog has JSON lines with the queue id" ||
 	{ echo "FAIL: EventLog"; FAILED=1; }
-stop $MILTER_PID
+stop_gracefully $MILTER_PID
+[ -f "$T/base.pid" ] && { echo "FAIL: pid file left after SIGTERM"; FAILED=1; }
 
 # The same over TCP.
 port=$(free_port)
@@ -124,6 +135,12 @@ if grep -q 'reload refused.*reload.conf:5: unknown key "NoSuchKey"' "$T/reload.l
 else
 	echo "FAIL: no refusal logged"; cat "$T/reload.log"; FAILED=1
 fi
-stop $MILTER_PID
+stop_gracefully $MILTER_PID
 
+# A sanitizer build reports into the logs.
+if grep -l 'AddressSanitizer\|LeakSanitizer\|runtime error' "$T"/*.log 2>/dev/null; then
+	echo "FAIL: sanitizer reports:"
+	grep -h -A 30 'AddressSanitizer\|LeakSanitizer\|runtime error' "$T"/*.log | head -n 80
+	FAILED=1
+fi
 exit $FAILED
