@@ -125,6 +125,10 @@ struct msgview {
 	 * part, or the text after a "returned message" marker). */
 	struct span	 returned;
 	bool		 returned_is_headers;
+
+	/* Where the vendor modules' body phrases occur (vendor.c); set by
+	 * vendor_best(), filled on the first mv_marker() question. */
+	struct vendor_scan *scan;
 };
 
 /* Decoded, unfolded value of a top-level header; empty span if absent. */
@@ -209,12 +213,37 @@ size_t	textscan_recipients(struct msgview *, struct span region, unsigned flags)
  */
 struct vendor_module {
 	const char *name;
+	struct vendor_markers *markers;	/* body phrases detect() asks about */
 	int	(*detect)(const struct msgview *);
 	size_t	(*parse)(struct msgview *);
 	void	(*refine)(struct msgview *);
 };
 
-const struct vendor_module *vendor_best(const struct msgview *, int *score);
+/*
+ * The phrases the modules look for in the notification are found for all
+ * modules in one pass over the body, not by a search per phrase per
+ * module. A module lists its phrases (NULL-terminated) and asks
+ * mv_marker(mv, &its_markers, k, within): does phrase k occur (ASCII
+ * case-insensitive) in the first `within` bytes of mv->body? The answer
+ * is exactly span_ifind()'s on that window, for any window. A module
+ * with several lists chains them (next).
+ */
+struct vendor_markers {
+	const char *const *phrase;
+	unsigned	   base;	/* vendor.c: phrase[0]'s number */
+	struct vendor_markers *next;
+};
+
+#define VENDOR_SCAN_BYTES	(64 * 1024)	/* what the one pass covers */
+
+bool	mv_marker(const struct msgview *, const struct vendor_markers *,
+		  unsigned k, size_t within);
+/* Any phrase of the list? */
+bool	mv_marker_any(const struct msgview *, const struct vendor_markers *,
+		      size_t within);
+
+/* The best module for mv and its score; runs every module's detect(). */
+const struct vendor_module *vendor_best(struct msgview *, int *score);
 const struct vendor_module *vendor_by_name(const char *);
 
 /* ---- classify helpers shared with the rules code -------------------- */

@@ -1,12 +1,29 @@
 /*
- * vendor.c - the table of format families.
+ * vendor.c - the table of format families, and the one pass over the
+ * body that answers their detect() questions.
  *
  * The build writes vendor_list.h from the file names in parser/vendor/,
  * one VENDOR(name) line each; every such file defines vendor_<name>.
+ *
+ * Every message is offered to every module, and most modules look for a
+ * phrase or two near the top of the notification. Searched one by one
+ * that is a hundred passes over up to 64 KB per message; instead the
+ * phrases of all modules are compiled once into one Vectorscan database
+ * (cached on disk like the rules', rules_cache.c) and the body is scanned
+ * once, on the first question, recording where each phrase first ends.
+ * Without the database (no memory) every question is a direct search,
+ * with the same answers.
  */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <hs/hs.h>
+
 #include "engine.h"
+#include "rules.h"
 
 #define VENDOR(n) extern const struct vendor_module vendor_##n;
 #include "vendor_list.h"
@@ -18,15 +35,204 @@ static const struct vendor_module *const vendors[] = {
 #undef VENDOR
 };
 
-#define NVENDORS (sizeof(vendors) / sizeof(vendors[0]))
+#define NVENDORS	(sizeof(vendors) / sizeof(vendors[0]))
+#define MAX_PHRASES	1024	/* all modules together; more is a bug */
+
+/* Where each phrase first ends in the body (0: not in the window). */
+struct vendor_scan {
+	bool		 done;
+	bool		 failed;	/* no scan: every question searches */
+	size_t		 window;	/* bytes of the body scanned */
+	uint32_t	 end[];		/* by phrase number */
+};
+
+static pthread_once_t	 markers_once = PTHREAD_ONCE_INIT;
+static hs_database_t	*markers_db;
+static hs_scratch_t	*markers_proto;
+static unsigned		 nphrases;
+static pthread_key_t	 scratch_key;	/* one scratch space per thread */
+
+static void
+scratch_free(void *s)
+{
+	hs_free_scratch(s);
+}
+
+/* A phrase as a Vectorscan expression: letters and digits as they are,
+ * every other byte escaped, so that nothing in it is an operator. */
+static char *
+phrase_expr(const char *phrase)
+{
+	size_t len = strlen(phrase), i;
+	char *expr = malloc(len * 4 + 1), *o = expr;
+
+	if (expr == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)phrase[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9'))
+			*o++ = (char)c;
+		else
+			o += snprintf(o, 5, "\\x%02x", c);
+	}
+	*o = '\0';
+	return expr;
+}
+
+static void
+markers_compile(void)
+{
+	const char **expr = NULL;
+	unsigned *flags = NULL, *ids = NULL, n = 0, i;
+	hs_compile_error_t *cerr = NULL;
+	hs_database_t *db = NULL;
+	size_t v, k;
+
+	if (pthread_key_create(&scratch_key, scratch_free) != 0)
+		return;
+	for (v = 0; v < NVENDORS; v++) {
+		struct vendor_markers *m;
+
+		for (m = vendors[v]->markers; m != NULL; m = m->next) {
+			m->base = n;
+			for (k = 0; m->phrase[k] != NULL; k++)
+				n++;
+		}
+	}
+	if (n == 0 || n > MAX_PHRASES)
+		return;
+	expr = calloc(n, sizeof(*expr));
+	flags = calloc(n, sizeof(*flags));
+	ids = calloc(n, sizeof(*ids));
+	if (expr == NULL || flags == NULL || ids == NULL)
+		goto out;
+	for (v = 0, i = 0; v < NVENDORS; v++) {
+		const struct vendor_markers *m;
+
+		for (m = vendors[v]->markers; m != NULL; m = m->next)
+			for (k = 0; m->phrase[k] != NULL; k++, i++)
+				if ((expr[i] = phrase_expr(m->phrase[k])) == NULL)
+					goto out;
+	}
+	for (i = 0; i < n; i++) {
+		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+		ids[i] = i;
+	}
+	if (!rules_cache_load(expr, flags, n, &db)) {
+		if (hs_compile_multi(expr, flags, ids, n, HS_MODE_BLOCK, NULL,
+		    &db, &cerr) != HS_SUCCESS) {
+			hs_free_compile_error(cerr);
+			goto out;
+		}
+		rules_cache_store(expr, flags, n, db);
+	}
+	if (hs_alloc_scratch(db, &markers_proto) != HS_SUCCESS) {
+		hs_free_database(db);
+		goto out;
+	}
+	markers_db = db;
+	nphrases = n;
+out:
+	for (i = 0; expr != NULL && i < n; i++)
+		free((char *)expr[i]);
+	free(expr);
+	free(flags);
+	free(ids);
+}
+
+static hs_scratch_t *
+thread_scratch(void)
+{
+	hs_scratch_t *s = pthread_getspecific(scratch_key);
+
+	if (s == NULL) {
+		if (hs_clone_scratch(markers_proto, &s) != HS_SUCCESS)
+			return NULL;
+		if (pthread_setspecific(scratch_key, s) != 0) {
+			hs_free_scratch(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+static int
+on_phrase(unsigned id, unsigned long long from, unsigned long long to,
+	  unsigned flags, void *arg)
+{
+	struct vendor_scan *s = arg;
+
+	if (id < nphrases && (s->end[id] == 0 || to < s->end[id]))
+		s->end[id] = (uint32_t)to;
+	return 0;
+}
+
+/* The one pass; false if it cannot be made (the caller searches). */
+static bool
+scan_body(const struct msgview *mv, struct vendor_scan *s)
+{
+	hs_scratch_t *scratch;
+
+	if (s->done || s->failed)
+		return s->done;
+	s->window = mv->body.len;
+	if (s->window > VENDOR_SCAN_BYTES)
+		s->window = VENDOR_SCAN_BYTES;
+	if ((scratch = thread_scratch()) == NULL || (s->window > 0 &&
+	    hs_scan(markers_db, mv->body.p, (unsigned)s->window, 0, scratch,
+	    on_phrase, s) != HS_SUCCESS)) {
+		s->failed = true;
+		return false;
+	}
+	s->done = true;
+	return true;
+}
+
+bool
+mv_marker(const struct msgview *mv, const struct vendor_markers *m, unsigned k,
+	  size_t within)
+{
+	const char *phrase = m->phrase[k];
+	size_t len = strlen(phrase), end, from;
+
+	if (within > mv->body.len)
+		within = mv->body.len;
+	if (mv->scan == NULL || !scan_body(mv, mv->scan))
+		return mem_ifind(mv->body.p, within, phrase, len) != NULL;
+	if ((end = mv->scan->end[m->base + k]) != 0)
+		return end <= within;
+	if (within <= mv->scan->window)
+		return false;
+	/* Past the scanned window: an occurrence ends beyond it. */
+	from = mv->scan->window >= len ? mv->scan->window - len + 1 : 0;
+	return mem_ifind(mv->body.p + from, within - from, phrase, len) != NULL;
+}
+
+bool
+mv_marker_any(const struct msgview *mv, const struct vendor_markers *m,
+	      size_t within)
+{
+	unsigned k;
+
+	for (k = 0; m->phrase[k] != NULL; k++)
+		if (mv_marker(mv, m, k, within))
+			return true;
+	return false;
+}
 
 const struct vendor_module *
-vendor_best(const struct msgview *mv, int *score)
+vendor_best(struct msgview *mv, int *score)
 {
 	const struct vendor_module *best = NULL;
 	int best_score = 0, s;
 	size_t i;
 
+	pthread_once(&markers_once, markers_compile);
+	if (mv->scan == NULL && markers_db != NULL)
+		mv->scan = arena_alloc(mv->arena, sizeof(*mv->scan) +
+		    nphrases * sizeof(mv->scan->end[0]));
 	for (i = 0; i < NVENDORS; i++) {
 		if (vendors[i]->detect == NULL)
 			continue;

@@ -15,19 +15,29 @@
 
 #include "engine.h"
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { PERMANENT_LIST, QUOTED_RCPT };
+
+static const char *const phrases[] = {
+	[PERMANENT_LIST] = "----- The following addresses had permanent fatal errors -----",
+	[QUOTED_RCPT] = "\n>>> ",
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 static int
 activehunter_detect(const struct msgview *mv)
 {
-	/* Markers sit near the top; detect() runs for every message. */
-	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	int score = 0;
 
 	if (span_ifind(mv_header(mv, "Content-Type"), "Active!Hunter") != NULL)
 		score += 50;
 	if (span_istarts(span_trim(mv_header(mv, "Subject")), "FAILURE NOTICE :"))
 		score += 30;
-	if (span_ifind(head, "----- The following addresses had permanent fatal errors -----") != NULL &&
-	    span_ifind(head, "\n>>> ") != NULL)
+	/* Markers sit near the top. */
+	if (mv_marker(mv, &markers, PERMANENT_LIST, 16384) &&
+	    mv_marker(mv, &markers, QUOTED_RCPT, 16384))
 		score += 15;
 	return score >= 45 ? score : 0;
 }
@@ -62,6 +72,7 @@ activehunter_parse(struct msgview *mv)
 
 const struct vendor_module vendor_activehunter = {
 	.name = "activehunter",
+	.markers = &markers,
 	.detect = activehunter_detect,
 	.parse = activehunter_parse,
 };

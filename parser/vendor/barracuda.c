@@ -14,17 +14,27 @@
 
 #include "engine.h"
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { SPAM_FIREWALL, BARRACUDA };
+
+static const char *const phrases[] = {
+	[SPAM_FIREWALL] = "was blocked by our Spam & Virus Firewall",
+	[BARRACUDA] = "was blocked by the Barracuda",
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 static int
 barracuda_detect(const struct msgview *mv)
 {
-	/* Markers sit near the top; detect() runs for every message. */
-	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	struct span subj = mv_header(mv, "Subject");
 
 	if (span_ifind(subj, "Message you sent blocked by our bulk email filter") != NULL)
 		return 85;
-	if (span_ifind(head, "was blocked by our Spam & Virus Firewall") != NULL ||
-	    span_ifind(head, "was blocked by the Barracuda") != NULL)
+	/* Markers sit near the top. */
+	if (mv_marker(mv, &markers, SPAM_FIREWALL, 16384) ||
+	    mv_marker(mv, &markers, BARRACUDA, 16384))
 		return 80;
 	return 0;
 }
@@ -51,6 +61,7 @@ barracuda_parse(struct msgview *mv)
 
 const struct vendor_module vendor_barracuda = {
 	.name = "barracuda",
+	.markers = &markers,
 	.detect = barracuda_detect,
 	.parse = barracuda_parse,
 };

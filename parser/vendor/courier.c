@@ -26,12 +26,22 @@ static const char *const cr_start[] = {
 };
 static const char *const cr_end[] = { "-------------------------", NULL };
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { BANNER };
+
+static const char *const phrases[] = {
+	[BANNER] = CR_BANNER,
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 static int
 courier_detect(const struct msgview *mv)
 {
 	int score = 0;
 
-	if (span_ifind(span_make(mv->body.p, mv->body.len < 512 ? mv->body.len : 512), CR_BANNER) != NULL)
+	if (mv_marker(mv, &markers, BANNER, 512))
 		score = 75;
 	if (score == 0 && span_ifind(mv_header(mv, "Content-Type"), "=_courier_") != NULL)
 		score = 50;
@@ -153,6 +163,7 @@ courier_refine(struct msgview *mv)
 
 const struct vendor_module vendor_courier = {
 	.name = "courier",
+	.markers = &markers,
 	.detect = courier_detect,
 	.parse = courier_parse,
 	.refine = courier_refine,

@@ -23,14 +23,25 @@
 
 #include "engine.h"
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { NOT_DELIVERED, BECAUSE };
+
+static const char *const phrases[] = {
+	[NOT_DELIVERED] = "was not delivered to:",
+	[BECAUSE] = "because:",
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 static int
 domino_detect(const struct msgview *mv)
 {
 	struct span subj = span_trim(mv_header(mv, "Subject"));
-	struct span head = span_make(mv->body.p, mv->body.len < 2048 ? mv->body.len : 2048);
 	int score = 0;
 
-	if (span_ifind(head, "was not delivered to:") != NULL && span_ifind(head, "because:") != NULL)
+	if (mv_marker(mv, &markers, NOT_DELIVERED, 2048) &&
+	    mv_marker(mv, &markers, BECAUSE, 2048))
 		score += 50;
 	if (span_istarts(subj, "DELIVERY FAILURE:") || span_istarts(subj, "DELIVERY_FAILURE:"))
 		score += 35;
@@ -134,6 +145,7 @@ domino_refine(struct msgview *mv)
 
 const struct vendor_module vendor_domino = {
 	.name = "domino",
+	.markers = &markers,
 	.detect = domino_detect,
 	.parse = domino_parse,
 	.refine = domino_refine,

@@ -27,12 +27,25 @@ static const char *const dma_returned[] = {
 	"Original message follows.", "Message headers follow.", NULL,
 };
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { BANNER };
+
+static const char *const phrases[] = {
+	[BANNER] = DMA_BANNER,
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 static int
 dragonfly_detect(const struct msgview *mv)
 {
 	struct span rcvd;
 	int i, score = 0;
 
+	/* Without the banner no score reaches 55: ask it first. */
+	if (!mv_marker(mv, &markers, BANNER, 512))
+		return 0;
 	for (i = 0; i < 16; i++) {
 		rcvd = mv_header_nth(mv, "Received", i);
 		if (rcvd.len == 0)
@@ -42,10 +55,7 @@ dragonfly_detect(const struct msgview *mv)
 			break;
 		}
 	}
-	if (span_ifind(span_make(mv->body.p, mv->body.len < 512 ? mv->body.len : 512),
-	    DMA_BANNER) != NULL)
-		score += 55;
-	return score >= 55 ? score : 0;
+	return score + 55;
 }
 
 /* "RCPT TO:", "final DATA:", "MAIL FROM:", "EHLO:" after DMA_SAID. */
@@ -134,6 +144,7 @@ dragonfly_parse(struct msgview *mv)
 
 const struct vendor_module vendor_dragonfly = {
 	.name = "dragonfly",
+	.markers = &markers,
 	.detect = dragonfly_detect,
 	.parse = dragonfly_parse,
 };

@@ -24,12 +24,26 @@
 #define DETECT_BYTES	(16 * 1024)
 #define DIAG_LINES	8	/* lines of explanation kept per recipient */
 
-static const char *const lists[] = {
-	"did not reach the following recipient",
-	"following recipient(s) could not be reached",
-	"following recipient(s) cannot be reached",
+/*
+ * Phrases detect() asks about (found for all modules in one pass,
+ * vendor.c). The first NLISTS head the list of failed recipients.
+ */
+enum {
+	NOT_REACHED, COULD_NOT_BE_REACHED, CANNOT_BE_REACHED, NLISTS,
+	MSEXCH = NLISTS, SOME_OR_ALL, GENERATED_DSN,
+};
+
+static const char *const phrases[] = {
+	[NOT_REACHED] = "did not reach the following recipient",
+	[COULD_NOT_BE_REACHED] = "following recipient(s) could not be reached",
+	[CANNOT_BE_REACHED] = "following recipient(s) cannot be reached",
+	[MSEXCH] = "MSEXCH:",
+	[SOME_OR_ALL] = "did not reach some or all of the intended recipients",
+	[GENERATED_DSN] = "automatically generated Delivery Status Notification",
 	NULL,
 };
+
+static struct vendor_markers markers = { .phrase = phrases };
 
 static bool
 mailer_is_exchange(const struct msgview *mv)
@@ -56,14 +70,12 @@ mailer_is_exchange(const struct msgview *mv)
 }
 
 static bool
-has_list_heading(struct span body)
+has_list_heading(const struct msgview *mv)
 {
-	size_t k;
+	unsigned k;
 
-	if (body.len > DETECT_BYTES)
-		body.len = DETECT_BYTES;
-	for (k = 0; lists[k] != NULL; k++)
-		if (span_ifind(body, lists[k]) != NULL)
+	for (k = 0; k < NLISTS; k++)
+		if (mv_marker(mv, &markers, k, DETECT_BYTES))
 			return true;
 	return false;
 }
@@ -71,24 +83,19 @@ has_list_heading(struct span body)
 static int
 exchange2003_detect(const struct msgview *mv)
 {
-	struct span head = mv->body;
-	bool mailer;
-
 	if (!mv_looks_like_report(mv))
 		return 0;
-	mailer = mailer_is_exchange(mv);
-	if (head.len > DETECT_BYTES)
-		head.len = DETECT_BYTES;
-	if (has_list_heading(mv->body)) {
-		if (mailer)
+	if (has_list_heading(mv)) {
+		if (mailer_is_exchange(mv))
 			return 80;
-		if (span_ifind(head, "MSEXCH:") != NULL ||
-		    span_ifind(head, "did not reach some or all of the intended recipients") != NULL)
+		if (mv_marker(mv, &markers, MSEXCH, DETECT_BYTES) ||
+		    mv_marker(mv, &markers, SOME_OR_ALL, DETECT_BYTES))
 			return 60;
 		return 30;
 	}
 	/* Exchange's own DSN without the list: refine it. */
-	if (mailer && span_ifind(head, "automatically generated Delivery Status Notification") != NULL)
+	if (mv_marker(mv, &markers, GENERATED_DSN, DETECT_BYTES) &&
+	    mailer_is_exchange(mv))
 		return 50;
 	return 0;
 }
@@ -233,8 +240,8 @@ scan(struct msgview *mv, bool add)
 	while (span_next_line(body, &pos, &line)) {
 		t = span_trim(line);
 		if (!listing) {
-			for (k = 0; lists[k] != NULL; k++)
-				if (span_ifind(t, lists[k]) != NULL)
+			for (k = 0; k < NLISTS; k++)
+				if (span_ifind(t, phrases[k]) != NULL)
 					listing = true;
 			if (!listing)
 				original_block(mv, t);
@@ -284,6 +291,7 @@ exchange2003_refine(struct msgview *mv)
 
 const struct vendor_module vendor_exchange2003 = {
 	.name = "exchange2003",
+	.markers = &markers,
 	.detect = exchange2003_detect,
 	.parse = exchange2003_parse,
 	.refine = exchange2003_refine,

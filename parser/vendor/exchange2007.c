@@ -14,8 +14,8 @@ static int
 exchange2007_detect(const struct msgview *mv)
 {
 	/* Runs for every message: the cheap header test goes first. */
-	if (!mv_looks_like_report(mv) || !msndr_marker(mv->body) ||
-	    msndr_cloud_host(msndr_generating(mv->body)))
+	if (!mv_looks_like_report(mv) || !msndr_marker(mv) ||
+	    msndr_cloud_host(msndr_generating(mv)))
 		return 0;
 	return 75;
 }

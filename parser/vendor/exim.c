@@ -47,6 +47,22 @@ static const char *const exim_list_start[] = {
 	"following address(es) could not", NULL,
 };
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { CREATED_BY_SOFTWARE, CREATED_BY_RELAY, INCORRECT };
+
+static const char *const phrases[] = {
+	[CREATED_BY_SOFTWARE] =
+	    "This message was created automatically by mail delivery software",
+	[CREATED_BY_RELAY] = "This message was created automatically by the SMTP relay",
+	[INCORRECT] = "recipient addresses that were\nincorrectly constructed",
+	NULL,
+};
+
+static struct vendor_markers copy_markers = { .phrase = exim_copy };
+static struct vendor_markers markers = {
+	.phrase = phrases, .next = &copy_markers,
+};
+
 static const char *const exim_list_end[] = {
 	"------ This is a copy of", "No action is required on your part",
 	"This address has been ignored", "Content-Type: message/", NULL,
@@ -79,17 +95,16 @@ exim_message_id(struct span id)
 static int
 exim_detect(const struct msgview *mv)
 {
-	/* Markers sit near the top; detect() runs for every message. */
-	struct span scan = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
-	struct span head = span_make(mv->body.p, mv->body.len < 2048 ? mv->body.len : 2048);
 	struct span subj = span_trim(mv_header(mv, "Subject"));
 	int score = 0;
 
-	if (span_ifind(head, "This message was created automatically by mail delivery software") != NULL ||
-	    span_ifind(head, "This message was created automatically by the SMTP relay") != NULL ||
-	    span_ifind(head, "recipient addresses that were\nincorrectly constructed") != NULL)
+	/* Markers sit near the top. */
+	if (mv_marker(mv, &markers, CREATED_BY_SOFTWARE, 2048) ||
+	    mv_marker(mv, &markers, CREATED_BY_RELAY, 2048) ||
+	    mv_marker(mv, &markers, INCORRECT, 2048))
 		score += 40;
-	if (span_ifind(scan, exim_copy[0]) != NULL || span_ifind(scan, exim_copy[1]) != NULL)
+	if (mv_marker(mv, &copy_markers, 0, 16384) ||
+	    mv_marker(mv, &copy_markers, 1, 16384))
 		score += 15;
 	if (score == 0)
 		return 0;
@@ -339,6 +354,7 @@ exim_refine(struct msgview *mv)
 
 const struct vendor_module vendor_exim = {
 	.name = "exim",
+	.markers = &markers,
 	.detect = exim_detect,
 	.parse = exim_parse,
 	.refine = exim_refine,

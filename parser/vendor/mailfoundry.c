@@ -16,11 +16,20 @@
 #define MF_RCPT		"Unable to deliver message to:"
 #define MF_REASON	"Delivery failed for the following reason:"
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { RCPT, REASON };
+
+static const char *const phrases[] = {
+	[RCPT] = MF_RCPT,
+	[REASON] = MF_REASON,
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 static int
 mailfoundry_detect(const struct msgview *mv)
 {
-	/* Markers sit near the top; detect() runs for every message. */
-	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	struct span rcvd;
 	int i, score = 0;
 
@@ -32,7 +41,9 @@ mailfoundry_detect(const struct msgview *mv)
 			break;
 		}
 	}
-	if (span_ifind(head, MF_RCPT) != NULL && span_ifind(head, MF_REASON) != NULL)
+	/* Markers sit near the top. */
+	if (mv_marker(mv, &markers, RCPT, 16384) &&
+	    mv_marker(mv, &markers, REASON, 16384))
 		score += 35;
 	if (score > 0 && span_ieq(span_trim(mv_header(mv, "Subject")), "Message delivery has failed"))
 		score += 10;
@@ -86,6 +97,7 @@ mailfoundry_parse(struct msgview *mv)
 
 const struct vendor_module vendor_mailfoundry = {
 	.name = "mailfoundry",
+	.markers = &markers,
 	.detect = mailfoundry_detect,
 	.parse = mailfoundry_parse,
 };

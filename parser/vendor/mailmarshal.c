@@ -26,14 +26,25 @@
 #define MM_WHO		"The following recipients were affected:"
 #define MM_MORE		"Additional Information"
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { WHY, WHO };
+
+static const char *const phrases[] = {
+	[WHY] = MM_WHY,
+	[WHO] = MM_WHO,
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 static int
 mailmarshal_detect(const struct msgview *mv)
 {
-	/* Markers sit near the top; detect() runs for every message. */
-	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	int score = 0;
 
-	if (span_ifind(head, MM_WHY) != NULL && span_ifind(head, MM_WHO) != NULL)
+	/* Markers sit near the top. */
+	if (mv_marker(mv, &markers, WHY, 16384) &&
+	    mv_marker(mv, &markers, WHO, 16384))
 		score = 70;
 	if (score > 0 && span_istarts(span_trim(mv_header(mv, "Subject")), "Undeliverable Mail:"))
 		score += 15;
@@ -81,6 +92,7 @@ mailmarshal_parse(struct msgview *mv)
 
 const struct vendor_module vendor_mailmarshal = {
 	.name = "mailmarshal",
+	.markers = &markers,
 	.detect = mailmarshal_detect,
 	.parse = mailmarshal_parse,
 };

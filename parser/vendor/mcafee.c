@@ -16,14 +16,23 @@
 
 #define MC_LIST	"--- The following addresses had delivery problems ---"
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { LIST };
+
+static const char *const phrases[] = {
+	[LIST] = MC_LIST,
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 static int
 mcafee_detect(const struct msgview *mv)
 {
-	/* Markers sit near the top; detect() runs for every message. */
-	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	int score = 0;
 
-	if (span_ifind(head, MC_LIST) != NULL)
+	/* Markers sit near the top. */
+	if (mv_marker(mv, &markers, LIST, 16384))
 		score = 70;
 	if (score > 0 && span_ieq(span_trim(mv_header(mv, "Subject")), "Delivery Status"))
 		score += 15;
@@ -60,6 +69,7 @@ mcafee_parse(struct msgview *mv)
 
 const struct vendor_module vendor_mcafee = {
 	.name = "mcafee",
+	.markers = &markers,
 	.detect = mcafee_detect,
 	.parse = mcafee_parse,
 };

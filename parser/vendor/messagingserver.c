@@ -22,17 +22,29 @@
 
 #define MS_INTRO	"This report relates to a message you sent"
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { INTRO };
+
+static const char *const phrases[] = {
+	[INTRO] = MS_INTRO,
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 static int
 messagingserver_detect(const struct msgview *mv)
 {
 	struct span rcvd;
 	int i, score = 0;
 
-	if (span_ifind(span_make(mv->body.p, mv->body.len < 512 ? mv->body.len : 512), MS_INTRO) != NULL)
-		score += 50;
+	/* Without the introduction no score reaches 50. */
+	if (!mv_marker(mv, &markers, INTRO, 512))
+		return 0;
+	score = 50;
 	if (span_ifind(mv_header(mv, "Content-Type"), "Boundary_(ID_") != NULL)
 		score += 20;
-	for (i = 0; score > 0 && i < 8; i++) {
+	for (i = 0; i < 8; i++) {
 		if ((rcvd = mv_header_nth(mv, "Received", i)).len == 0)
 			break;
 		if (span_ifind(rcvd, "Messaging Server") != NULL) {
@@ -178,6 +190,7 @@ messagingserver_refine(struct msgview *mv)
 
 const struct vendor_module vendor_messagingserver = {
 	.name = "messagingserver",
+	.markers = &markers,
 	.detect = messagingserver_detect,
 	.parse = messagingserver_parse,
 	.refine = messagingserver_refine,

@@ -15,15 +15,25 @@
 
 #include "engine.h"
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { SERVER_MESSAGE, ORIGINAL_MESSAGE };
+
+static const char *const phrases[] = {
+	[SERVER_MESSAGE] = "-------server message",
+	[ORIGINAL_MESSAGE] = "-------original message",
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 static int
 mfilter_detect(const struct msgview *mv)
 {
-	/* Markers sit near the top; detect() runs for every message. */
-	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	if (span_ifind(mv_header(mv, "X-Mailer"), "m-FILTER") != NULL)
 		return 85;
-	if (span_ifind(head, "-------server message") != NULL &&
-	    span_ifind(head, "-------original message") != NULL)
+	/* Markers sit near the top. */
+	if (mv_marker(mv, &markers, SERVER_MESSAGE, 16384) &&
+	    mv_marker(mv, &markers, ORIGINAL_MESSAGE, 16384))
 		return 60;
 	return 0;
 }
@@ -80,6 +90,7 @@ mfilter_parse(struct msgview *mv)
 
 const struct vendor_module vendor_mfilter = {
 	.name = "mfilter",
+	.markers = &markers,
 	.detect = mfilter_detect,
 	.parse = mfilter_parse,
 };

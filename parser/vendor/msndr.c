@@ -75,6 +75,27 @@ static const char *const returned_heads[] = {
 	NULL,
 };
 
+/* The newest layout's first line: "Your message to bob@example.org ..." */
+static const char *const newest_lead[] = { "your message to ", NULL };
+
+/* detect() asks about the headings and labels above (found for all
+ * modules in one pass, vendor.c). */
+static struct vendor_markers generating_markers = {
+	.phrase = generating_labels,
+};
+static struct vendor_markers newest_markers = {
+	.phrase = newest_lead, .next = &generating_markers,
+};
+static struct vendor_markers delayed_markers = {
+	.phrase = delayed_heads, .next = &newest_markers,
+};
+static struct vendor_markers failed_markers = {
+	.phrase = failed_heads, .next = &delayed_markers,
+};
+static struct vendor_markers admin_markers = {
+	.phrase = admin_heads, .next = &failed_markers,
+};
+
 /* Header fields that start a returned header block without a heading. */
 static const char *const header_names[] = {
 	"Received", "Return-Path", "DKIM-Signature", "ARC-Seal",
@@ -83,6 +104,7 @@ static const char *const header_names[] = {
 
 const struct vendor_module vendor_msndr = {
 	.name = "msndr",
+	.markers = &admin_markers,
 };
 
 static bool
@@ -614,11 +636,17 @@ msndr_refine(struct msgview *mv, const struct msndr *m)
 }
 
 bool
-msndr_marker(struct span body)
+msndr_marker(const struct msgview *mv)
 {
-	struct span line, t;
+	struct span body = mv->body, line, t;
 	size_t pos = 0;
 
+	/* A heading line holds one of the phrases; most bodies have none. */
+	if (!mv_marker_any(mv, &admin_markers, DETECT_BYTES) &&
+	    !mv_marker_any(mv, &failed_markers, DETECT_BYTES) &&
+	    !mv_marker_any(mv, &delayed_markers, DETECT_BYTES) &&
+	    !mv_marker_any(mv, &newest_markers, DETECT_BYTES))
+		return false;
 	if (body.len > DETECT_BYTES)
 		body.len = DETECT_BYTES;
 	while (span_next_line(body, &pos, &line)) {
@@ -636,11 +664,13 @@ msndr_marker(struct span body)
 }
 
 struct span
-msndr_generating(struct span body)
+msndr_generating(const struct msgview *mv)
 {
-	struct span line, v;
+	struct span body = mv->body, line, v;
 	size_t pos = 0;
 
+	if (!mv_marker_any(mv, &generating_markers, DETECT_BYTES))
+		return SPAN_EMPTY;
 	if (body.len > DETECT_BYTES)
 		body.len = DETECT_BYTES;
 	while (span_next_line(body, &pos, &line))

@@ -47,12 +47,12 @@ struct msndr {
 	bool	    delayed;	/* a delay notice, not a failure */
 };
 
-/* Cheap test for detect(): does the first part of body carry one of the
- * family's section headings? */
-bool	msndr_marker(struct span body);
-/* The generating server named in body (for telling Microsoft 365 from
- * an on-premises Exchange); empty if none. */
-struct span msndr_generating(struct span body);
+/* Cheap test for detect(): does the first part of the body carry one of
+ * the family's section headings? */
+bool	msndr_marker(const struct msgview *);
+/* The generating server named in the body (for telling Microsoft 365
+ * from an on-premises Exchange); empty if none. */
+struct span msndr_generating(const struct msgview *);
 /* Is host one of Microsoft 365's own (outlook.com, exchangelabs.com ...)? */
 bool	msndr_cloud_host(struct span host);
 

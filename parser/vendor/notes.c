@@ -19,16 +19,26 @@
 #define NT_REASONS	"------- Failure Reasons"
 #define NT_RETURNED	"------- Returned Message"
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { REASONS, RETURNED };
+
+static const char *const phrases[] = {
+	[REASONS] = NT_REASONS,
+	[RETURNED] = NT_RETURNED,
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 static int
 notes_detect(const struct msgview *mv)
 {
-	/* Markers sit near the top; detect() runs for every message. */
-	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	int score = 0;
 
-	if (span_ifind(head, NT_REASONS) != NULL)
+	/* Markers sit near the top. */
+	if (mv_marker(mv, &markers, REASONS, 16384))
 		score = 70;
-	if (score > 0 && span_ifind(head, NT_RETURNED) != NULL)
+	if (score > 0 && mv_marker(mv, &markers, RETURNED, 16384))
 		score += 10;
 	if (score > 0 && span_istarts(span_trim(mv_header(mv, "Subject")), "Undeliverable message"))
 		score += 10;
@@ -69,6 +79,7 @@ notes_parse(struct msgview *mv)
 
 const struct vendor_module vendor_notes = {
 	.name = "notes",
+	.markers = &markers,
 	.detect = notes_detect,
 	.parse = notes_parse,
 };

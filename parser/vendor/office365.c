@@ -39,7 +39,8 @@ written_by_microsoft365(const struct msgview *mv)
 
 	/* The headers first; the body only when they do not tell. */
 	return msndr_cloud_host(mid) || msndr_cloud_host(from) ||
-	    span_ieq(from, "outlook.com") || msndr_cloud_host(msndr_generating(mv->body));
+	    span_ieq(from, "outlook.com") ||
+	    msndr_cloud_host(msndr_generating(mv));
 }
 
 static int
@@ -48,7 +49,7 @@ office365_detect(const struct msgview *mv)
 	/* Runs for every message: the cheap header test goes first. */
 	if (!mv_looks_like_report(mv) || !written_by_microsoft365(mv))
 		return 0;
-	if (msndr_marker(mv->body))
+	if (msndr_marker(mv))
 		return 85;
 	/* A bare DSN from Microsoft 365: ours to refine. */
 	if (strcmp(mv->content_type, "multipart/report") == 0)

@@ -27,13 +27,23 @@ static const char *const os_end[] = {
 	"Below is a copy of the original message", "Please note that this is only", NULL,
 };
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { BANNER };
+
+static const char *const phrases[] = {
+	[BANNER] = OS_BANNER,
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 static int
 opensmtpd_detect(const struct msgview *mv)
 {
 	struct span rcvd;
 	int i, score = 0;
 
-	if (span_ifind(span_make(mv->body.p, mv->body.len < 512 ? mv->body.len : 512), OS_BANNER) != NULL)
+	if (mv_marker(mv, &markers, BANNER, 512))
 		score += 55;
 	if (score == 0)
 		return 0;
@@ -92,6 +102,7 @@ opensmtpd_parse(struct msgview *mv)
 
 const struct vendor_module vendor_opensmtpd = {
 	.name = "opensmtpd",
+	.markers = &markers,
 	.detect = opensmtpd_detect,
 	.parse = opensmtpd_parse,
 };

@@ -22,6 +22,16 @@
 #define INTRO		"this is an automatically generated delivery status notification"
 #define DETECT_BYTES	4096
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { AUTOMATIC_DSN };
+
+static const char *const phrases[] = {
+	[AUTOMATIC_DSN] = INTRO,
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 static bool
 consumer_domain(struct span v)
 {
@@ -39,13 +49,8 @@ consumer_domain(struct span v)
 static int
 outlook_detect(const struct msgview *mv)
 {
-	struct span head = mv->body;
-
-	if (!mv_looks_like_report(mv))
-		return 0;
-	if (head.len > DETECT_BYTES)
-		head.len = DETECT_BYTES;
-	if (span_ifind(head, INTRO) == NULL)
+	if (!mv_looks_like_report(mv) ||
+	    !mv_marker(mv, &markers, AUTOMATIC_DSN, DETECT_BYTES))
 		return 0;
 	if (mv_header(mv, "X-Message-Info").len > 0 ||
 	    mv_header(mv, "X-Message-Delivery").len > 0 ||
@@ -144,6 +149,7 @@ outlook_refine(struct msgview *mv)
 
 const struct vendor_module vendor_outlook = {
 	.name = "outlook",
+	.markers = &markers,
 	.detect = outlook_detect,
 	.parse = outlook_parse,
 	.refine = outlook_refine,

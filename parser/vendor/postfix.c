@@ -23,25 +23,33 @@
 
 #include "engine.h"
 
-static const char *const pf_banner[] = {
-	"This is the mail system at host", "This is the Postfix program at host",
-	"The Postfix program", "The mail system", NULL,
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { TRANSCRIPT, MAIL_SYSTEM, POSTFIX_PROGRAM, SORRY };
+
+static const char *const phrases[] = {
+	[TRANSCRIPT] = "Transcript of session follows",
+	[MAIL_SYSTEM] = "This is the mail system at host",
+	[POSTFIX_PROGRAM] = "This is the Postfix program at host",
+	[SORRY] = "I'm sorry to have to inform you that",
+	NULL,
 };
+
+static struct vendor_markers markers = { .phrase = phrases };
 
 static int
 postfix_detect(const struct msgview *mv)
 {
-	struct span head = span_make(mv->body.p, mv->body.len < 1024 ? mv->body.len : 1024);
 	struct span subj = span_trim(mv_header(mv, "Subject"));
 	int score = 0;
 	size_t i;
 
 	if (span_ifind(subj, "SMTP server: errors from ") != NULL &&
-	    span_ifind(head, "Transcript of session follows") != NULL)
+	    mv_marker(mv, &markers, TRANSCRIPT, 1024))
 		return 85;
-	if (span_ifind(head, pf_banner[0]) != NULL || span_ifind(head, pf_banner[1]) != NULL)
+	if (mv_marker(mv, &markers, MAIL_SYSTEM, 1024) ||
+	    mv_marker(mv, &markers, POSTFIX_PROGRAM, 1024))
 		score += 55;
-	if (span_ifind(head, "I'm sorry to have to inform you that") != NULL)
+	if (mv_marker(mv, &markers, SORRY, 1024))
 		score += 15;
 	for (i = 0; i < mv->nleaf && score < 40; i++)
 		if (!mv->leaf[i].in_returned &&
@@ -318,6 +326,7 @@ postfix_refine(struct msgview *mv)
 
 const struct vendor_module vendor_postfix = {
 	.name = "postfix",
+	.markers = &markers,
 	.detect = postfix_detect,
 	.parse = postfix_parse,
 	.refine = postfix_refine,

@@ -14,6 +14,16 @@
 
 #define PM_HELLO	"Hello, this is the mail server on "
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { HELLO };
+
+static const char *const phrases[] = {
+	[HELLO] = PM_HELLO,
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 static int
 powermta_detect(const struct msgview *mv)
 {
@@ -24,7 +34,7 @@ powermta_detect(const struct msgview *mv)
 		    strcmp(mv->leaf[i].type, "message/delivery-status") == 0 &&
 		    span_ifind(mv->leaf[i].text, "X-PowerMTA-") != NULL)
 			return 85;
-	if (span_ifind(span_make(mv->body.p, mv->body.len < 256 ? mv->body.len : 256), PM_HELLO) != NULL)
+	if (mv_marker(mv, &markers, HELLO, 256))
 		return 70;
 	return 0;
 }
@@ -59,6 +69,7 @@ powermta_parse(struct msgview *mv)
 
 const struct vendor_module vendor_powermta = {
 	.name = "powermta",
+	.markers = &markers,
 	.detect = powermta_detect,
 	.parse = powermta_parse,
 };

@@ -20,10 +20,17 @@
 
 #include "engine.h"
 
+/* Lines that start the list; detect() asks about them too (found for
+ * all modules in one pass, vendor.c). */
+enum { AFRAID, QMAIL_SEND };
+
 static const char *const qmail_start[] = {
-	"I'm afraid I wasn't able to deliver your message",
-	"This is the qmail-send program", NULL,
+	[AFRAID] = "I'm afraid I wasn't able to deliver your message",
+	[QMAIL_SEND] = "This is the qmail-send program",
+	NULL,
 };
+
+static struct vendor_markers markers = { .phrase = qmail_start };
 
 static const char *const qmail_returned[] = {
 	"--- Below this line is a copy of the message",
@@ -35,13 +42,12 @@ static const char *const qmail_returned[] = {
 static int
 qmail_detect(const struct msgview *mv)
 {
-	struct span head = span_make(mv->body.p, mv->body.len < 1024 ? mv->body.len : 1024);
 	struct span rcvd;
 	int i, score = 0;
 
-	if (span_ifind(head, "This is the qmail-send program") != NULL)
+	if (mv_marker(mv, &markers, QMAIL_SEND, 1024))
 		score += 60;
-	if (span_ifind(head, qmail_start[0]) != NULL)
+	if (mv_marker(mv, &markers, AFRAID, 1024))
 		score += 25;
 	if (score == 0)
 		return 0;
@@ -176,6 +182,7 @@ qmail_parse(struct msgview *mv)
 
 const struct vendor_module vendor_qmail = {
 	.name = "qmail",
+	.markers = &markers,
 	.detect = qmail_detect,
 	.parse = qmail_parse,
 };

@@ -21,12 +21,20 @@
 
 #define SG_BANNER	"This is an automatically generated message from SendGrid"
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { BANNER };
+
+static const char *const phrases[] = {
+	[BANNER] = SG_BANNER,
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 static int
 sendgrid_detect(const struct msgview *mv)
 {
-	struct span head = span_make(mv->body.p, mv->body.len < 1024 ? mv->body.len : 1024);
-
-	if (span_ifind(head, SG_BANNER) != NULL)
+	if (mv_marker(mv, &markers, BANNER, 1024))
 		return 92;
 	if (mv_header(mv, "X-SendGrid-QueueID").len > 0 ||
 	    span_ifind(mv_header(mv, "Return-Path"), "@sendgrid.net") != NULL)
@@ -105,6 +113,7 @@ sendgrid_refine(struct msgview *mv)
 
 const struct vendor_module vendor_sendgrid = {
 	.name = "sendgrid",
+	.markers = &markers,
 	.detect = sendgrid_detect,
 	.refine = sendgrid_refine,
 };

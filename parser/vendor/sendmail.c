@@ -40,6 +40,18 @@ static const char *const sm_returned[] = {
 	NULL,
 };
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { UNSENT, ADDRESSES_HAD, TRANSCRIPT };
+
+static const char *const phrases[] = {
+	[UNSENT] = "----- Unsent message follows -----",
+	[ADDRESSES_HAD] = "----- The following addresses had ",
+	[TRANSCRIPT] = "----- Transcript of session follows -----",
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 /* Join pieces with a newline into the arena (text_field folds later). */
 static struct span
 sm_join(struct arena *a, const struct span *piece, size_t n)
@@ -424,17 +436,15 @@ sm_emit(struct msgview *mv, struct sm_transcript *t)
 static int
 sendmail_detect(const struct msgview *mv)
 {
-	/* Markers sit near the top; detect() runs for every message. */
-	struct span scan = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
-	struct span head = span_make(mv->body.p, mv->body.len < 4096 ? mv->body.len : 4096);
 	struct span subj = mv_header(mv, "Subject");
 	int score = 0;
 
 	/* Sendmail 5 returns "Unsent message": vendor/v5sendmail.c. */
-	if (span_ifind(scan, "----- Unsent message follows -----") != NULL)
+	if (mv_marker(mv, &markers, UNSENT, 16384))
 		return 0;
-	if (span_ifind(head, "----- The following addresses had ") != NULL ||
-	    span_ifind(head, "----- Transcript of session follows -----") != NULL)
+	/* Markers sit near the top. */
+	if (mv_marker(mv, &markers, ADDRESSES_HAD, 4096) ||
+	    mv_marker(mv, &markers, TRANSCRIPT, 4096))
 		score += 50;
 	if (span_ifind(mv_header(mv, "From"), "Mail Delivery Subsystem") != NULL)
 		score += 25;
@@ -536,6 +546,7 @@ sendmail_refine(struct msgview *mv)
 
 const struct vendor_module vendor_sendmail = {
 	.name = "sendmail",
+	.markers = &markers,
 	.detect = sendmail_detect,
 	.parse = sendmail_parse,
 	.refine = sendmail_refine,

@@ -16,14 +16,23 @@
 
 #include "engine.h"
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { TRANSCRIPT };
+
+static const char *const phrases[] = {
+	[TRANSCRIPT] = "A transcript of the attempts to send the message follows",
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 static int
 surfcontrol_detect(const struct msgview *mv)
 {
-	/* Markers sit near the top; detect() runs for every message. */
-	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	if (span_ifind(mv_header(mv, "X-Mailer"), "SurfControl") != NULL)
 		return 85;
-	if (span_ifind(head, "A transcript of the attempts to send the message follows") != NULL)
+	/* Markers sit near the top. */
+	if (mv_marker(mv, &markers, TRANSCRIPT, 16384))
 		return 60;
 	return 0;
 }
@@ -63,6 +72,7 @@ surfcontrol_parse(struct msgview *mv)
 
 const struct vendor_module vendor_surfcontrol = {
 	.name = "surfcontrol",
+	.markers = &markers,
 	.detect = surfcontrol_detect,
 	.parse = surfcontrol_parse,
 };

@@ -13,18 +13,28 @@
 
 #include "engine.h"
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { SENT_RCPT, RECEIVED };
+
+static const char *const phrases[] = {
+	[SENT_RCPT] = "Sent <<< RCPT TO:",
+	[RECEIVED] = "Received >>> ",
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 static int
 trendmicro_detect(const struct msgview *mv)
 {
-	/* Markers sit near the top; detect() runs for every message. */
-	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	struct span from = mv_header(mv, "From");
 
 	if (span_ifind(from, "InterScan MSS") != NULL ||
 	    span_ifind(from, "InterScan Notification") != NULL)
 		return 80;
-	if (span_ifind(head, "Sent <<< RCPT TO:") != NULL &&
-	    span_ifind(head, "Received >>> ") != NULL)
+	/* Markers sit near the top. */
+	if (mv_marker(mv, &markers, SENT_RCPT, 16384) &&
+	    mv_marker(mv, &markers, RECEIVED, 16384))
 		return 60;
 	return 0;
 }
@@ -93,6 +103,7 @@ trendmicro_parse(struct msgview *mv)
 
 const struct vendor_module vendor_trendmicro = {
 	.name = "trendmicro",
+	.markers = &markers,
 	.detect = trendmicro_detect,
 	.parse = trendmicro_parse,
 };

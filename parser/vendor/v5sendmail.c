@@ -20,23 +20,35 @@
 #include "engine.h"
 #include "sendmail.h"
 
+/* What ends the transcript; detect() asks about these and the
+ * transcript's heading (found for all modules in one pass, vendor.c). */
+enum { UNSENT, NOT_COLLECTED };
+
 static const char *const v5_returned[] = {
-	"----- Unsent message follows -----",
-	"----- No message was collected -----",
+	[UNSENT] = "----- Unsent message follows -----",
+	[NOT_COLLECTED] = "----- No message was collected -----",
 	NULL,
+};
+
+static const char *const v5_transcript[] = {
+	"----- Transcript of session follows -----", NULL,
+};
+
+static struct vendor_markers returned_markers = { .phrase = v5_returned };
+static struct vendor_markers markers = {
+	.phrase = v5_transcript, .next = &returned_markers,
 };
 
 static int
 v5sendmail_detect(const struct msgview *mv)
 {
-	/* Markers sit near the top; detect() runs for every message. */
-	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	int score = 0;
 
-	if (span_ifind(head, "----- Transcript of session follows -----") == NULL)
+	/* Markers sit near the top. */
+	if (!mv_marker(mv, &markers, 0, 16384))
 		return 0;
-	if (span_ifind(head, v5_returned[0]) != NULL ||
-	    span_ifind(head, v5_returned[1]) != NULL)
+	if (mv_marker(mv, &returned_markers, UNSENT, 16384) ||
+	    mv_marker(mv, &returned_markers, NOT_COLLECTED, 16384))
 		score = 80;
 	if (score > 0 && span_istarts(span_trim(mv_header(mv, "Subject")), "Returned mail:"))
 		score += 15;
@@ -91,6 +103,7 @@ v5sendmail_parse(struct msgview *mv)
 
 const struct vendor_module vendor_v5sendmail = {
 	.name = "v5sendmail",
+	.markers = &markers,
 	.detect = v5sendmail_detect,
 	.parse = v5sendmail_parse,
 };

@@ -15,14 +15,23 @@
 
 #define X1_LIST	"---The following addresses had delivery errors---"
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { LIST };
+
+static const char *const phrases[] = {
+	[LIST] = X1_LIST,
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 static int
 x1_detect(const struct msgview *mv)
 {
-	/* Markers sit near the top; detect() runs for every message. */
-	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	int score = 0;
 
-	if (span_ifind(head, X1_LIST) != NULL)
+	/* Markers sit near the top. */
+	if (mv_marker(mv, &markers, LIST, 16384))
 		score = 60;
 	if (score > 0 && span_ifind(mv_header(mv, "From"), "Mail Deliver System") != NULL)
 		score += 20;
@@ -63,6 +72,7 @@ x1_parse(struct msgview *mv)
 
 const struct vendor_module vendor_x1 = {
 	.name = "x1",
+	.markers = &markers,
 	.detect = x1_detect,
 	.parse = x1_parse,
 };

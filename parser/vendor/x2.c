@@ -20,19 +20,24 @@
 static const char *const x2_start[] = { X2_INTRO, NULL };
 static const char *const x2_returned[] = { "--- Original message follows.", NULL };
 
+/* detect() asks about both (found for all modules in one pass, vendor.c). */
+static struct vendor_markers returned_markers = { .phrase = x2_returned };
+static struct vendor_markers markers = {
+	.phrase = x2_start, .next = &returned_markers,
+};
+
 static int
 x2_detect(const struct msgview *mv)
 {
-	/* Markers sit near the top; detect() runs for every message. */
-	struct span scan = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	struct span head = span_make(mv->body.p, mv->body.len < 512 ? mv->body.len : 512);
 	int score = 0;
 
-	if (span_ifind(head, X2_INTRO) != NULL)
+	/* Markers sit near the top. */
+	if (mv_marker(mv, &markers, 0, 512))
 		score = 60;
 	if (score > 0 && span_istarts(span_trim(head), "Message from "))
 		score += 15;
-	if (score > 0 && span_ifind(scan, x2_returned[0]) != NULL)
+	if (score > 0 && mv_marker(mv, &returned_markers, 0, 16384))
 		score += 10;
 	return score;
 }
@@ -52,6 +57,7 @@ x2_parse(struct msgview *mv)
 
 const struct vendor_module vendor_x2 = {
 	.name = "x2",
+	.markers = &markers,
 	.detect = x2_detect,
 	.parse = x2_parse,
 };

@@ -22,19 +22,29 @@
 
 #define X3_BANNER	"This is an automatically generated Delivery Status Notification"
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { BANNER, FAILED_PERMANENTLY, ABORTED };
+
+static const char *const phrases[] = {
+	[BANNER] = X3_BANNER,
+	[FAILED_PERMANENTLY] = "following recipients failed permanently:",
+	[ABORTED] = "following recipients was aborted after",
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 static int
 x3_detect(const struct msgview *mv)
 {
-	/* Markers sit near the top; detect() runs for every message. */
-	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	int score = 0;
 
 	/* Microsoft's IIS and Exchange use the same banner, followed by
 	 * "Delivery to the following recipients failed." without the
 	 * asterisk list: theirs, not ours. */
-	if (span_ifind(span_make(mv->body.p, mv->body.len < 1024 ? mv->body.len : 1024), X3_BANNER) == NULL ||
-	    (span_ifind(head, "following recipients failed permanently:") == NULL &&
-	     span_ifind(head, "following recipients was aborted after") == NULL))
+	if (!mv_marker(mv, &markers, BANNER, 1024) ||
+	    (!mv_marker(mv, &markers, FAILED_PERMANENTLY, 16384) &&
+	     !mv_marker(mv, &markers, ABORTED, 16384)))
 		return 0;
 	score = 60;
 	if (span_ieq(span_trim(mv_header(mv, "Subject")), "Delivery status notification"))
@@ -91,6 +101,7 @@ x3_refine(struct msgview *mv)
 
 const struct vendor_module vendor_x3 = {
 	.name = "x3",
+	.markers = &markers,
 	.detect = x3_detect,
 	.parse = x3_parse,
 	.refine = x3_refine,

@@ -19,16 +19,21 @@
 static const char *const x4_start[] = { X4_INTRO, NULL };
 static const char *const x4_returned[] = { "--- Below this line is a copy of the message", NULL };
 
+/* detect() asks about both (found for all modules in one pass, vendor.c). */
+static struct vendor_markers returned_markers = { .phrase = x4_returned };
+static struct vendor_markers markers = {
+	.phrase = x4_start, .next = &returned_markers,
+};
+
 static int
 x4_detect(const struct msgview *mv)
 {
-	/* Markers sit near the top; detect() runs for every message. */
-	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	int score = 0;
 
-	if (span_ifind(span_make(mv->body.p, mv->body.len < 512 ? mv->body.len : 512), X4_INTRO) != NULL)
+	/* Markers sit near the top. */
+	if (mv_marker(mv, &markers, 0, 512))
 		score = 70;
-	if (score > 0 && span_ifind(head, x4_returned[0]) != NULL)
+	if (score > 0 && mv_marker(mv, &returned_markers, 0, 16384))
 		score += 10;
 	return score;
 }
@@ -50,6 +55,7 @@ x4_parse(struct msgview *mv)
 
 const struct vendor_module vendor_x4 = {
 	.name = "x4",
+	.markers = &markers,
 	.detect = x4_detect,
 	.parse = x4_parse,
 };

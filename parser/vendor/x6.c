@@ -23,14 +23,23 @@
 #define X6_PERM		"The following recipients returned permanent errors:"
 #define X6_SERVER	"SMTP Server <"
 
+/* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
+enum { START };
+
+static const char *const phrases[] = {
+	[START] = X6_START,
+	NULL,
+};
+
+static struct vendor_markers markers = { .phrase = phrases };
+
 static int
 x6_detect(const struct msgview *mv)
 {
-	/* Markers sit near the top; detect() runs for every message. */
-	struct span head = span_make(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384);
 	int score = 0;
 
-	if (span_ifind(head, X6_START) != NULL)
+	/* Markers sit near the top. */
+	if (mv_marker(mv, &markers, START, 16384))
 		score = 70;
 	if (score > 0 && span_istarts(span_trim(mv_header(mv, "Subject")),
 	    "There was an error sending your mail"))
@@ -103,6 +112,7 @@ x6_parse(struct msgview *mv)
 
 const struct vendor_module vendor_x6 = {
 	.name = "x6",
+	.markers = &markers,
 	.detect = x6_detect,
 	.parse = x6_parse,
 };

@@ -19,6 +19,10 @@
 #define YAHOO_LEAD	"Sorry, we were unable to deliver your message to the following address"
 
 static const char *const yahoo_starts[] = { YAHOO_LEAD, NULL };
+
+/* detect() asks about the lead (found for all modules in one pass,
+ * vendor.c). */
+static struct vendor_markers markers = { .phrase = yahoo_starts };
 static const char *const yahoo_returned[] = {
 	"--- Below this line is a copy of the message.", NULL,
 };
@@ -26,10 +30,9 @@ static const char *const yahoo_returned[] = {
 static int
 yahoo_detect(const struct msgview *mv)
 {
-	struct span head = span_make(mv->body.p, mv->body.len < 1024 ? mv->body.len : 1024);
 	int score = 0;
 
-	if (span_ifind(head, YAHOO_LEAD) == NULL)
+	if (!mv_marker(mv, &markers, 0, 1024))
 		return 0;
 	score = 70;
 	if (mv_header(mv, "X-YMailISG").len > 0 ||
@@ -79,6 +82,7 @@ yahoo_parse(struct msgview *mv)
 
 const struct vendor_module vendor_yahoo = {
 	.name = "yahoo",
+	.markers = &markers,
 	.detect = yahoo_detect,
 	.parse = yahoo_parse,
 };
