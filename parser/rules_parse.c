@@ -337,7 +337,8 @@ static bool
 parse_sentence(struct parser *ps, const char *key, unsigned bit, const char *value,
 	       const char **out)
 {
-	size_t len = strlen(value);
+	size_t len = strlen(value), i;
+	char *copy;
 
 	while (len > 0 && is_blank(value[len - 1]))
 		len--;
@@ -345,8 +346,19 @@ parse_sentence(struct parser *ps, const char *key, unsigned bit, const char *val
 		return fail(ps, "%s: text expected", key);
 	if (!set_once(ps, key, bit))
 		return false;
-	if ((*out = arena_strndup(ps->rs->arena, value, len)) == NULL)
+	/* These words end up in reports and mail headers: plain UTF-8 text
+	 * on one line, said at load time rather than discovered later. */
+	for (i = 0; i < len; i++)
+		if (((unsigned char)value[i] < 0x20 && value[i] != '\t') || value[i] == 0x7F)
+			return fail(ps, "%s: control character in text", key);
+	if (!utf8_valid(value, len))
+		return fail(ps, "%s: text is not UTF-8", key);
+	if ((copy = arena_strndup(ps->rs->arena, value, len)) == NULL)
 		return fail(ps, "out of memory");
+	for (i = 0; i < len; i++)
+		if (copy[i] == '\t')
+			copy[i] = ' ';
+	*out = copy;
 	return true;
 }
 
