@@ -43,6 +43,8 @@ struct mv_header_field {
 struct mv_headers {
 	struct mv_header_field	*field;
 	size_t			 n;
+	size_t			 cap;		/* grows to MAX_TOP_HEADERS */
+	struct arena		*arena;
 };
 
 static pthread_once_t	 gmime_once = PTHREAD_ONCE_INIT;
@@ -675,9 +677,20 @@ static bool
 index_top_field(struct span name, struct span raw, void *arg)
 {
 	struct mv_headers *h = arg;
+	struct mv_header_field *more;
 
 	if (h->n == MAX_TOP_HEADERS)
 		return false;
+	if (h->n == h->cap) {
+		/* Most messages have a few dozen fields: grow, do not zero
+		 * the most a message may have for each. */
+		h->cap = h->cap == 0 ? 64 : h->cap * 2;
+		if ((more = arena_alloc(h->arena, h->cap * sizeof(*more))) == NULL)
+			return false;
+		if (h->n > 0)
+			memcpy(more, h->field, h->n * sizeof(*more));
+		h->field = more;
+	}
 	h->field[h->n].name = name;
 	h->field[h->n].raw = raw;
 	h->field[h->n].value = (struct span){ NULL, 0 };
@@ -707,9 +720,9 @@ mime_view_build(struct msgview *mv, const char *msg, size_t len)
 	pthread_once(&gmime_once, gmime_setup);
 	mv->body = mv->returned = SPAN_EMPTY;
 	mv->content_type = mv->report_type = "";
-	if ((h = arena_alloc(mv->arena, sizeof(*h))) == NULL ||
-	    (h->field = arena_alloc(mv->arena, MAX_TOP_HEADERS * sizeof(*h->field))) == NULL)
+	if ((h = arena_alloc(mv->arena, sizeof(*h))) == NULL)
 		return false;
+	h->arena = mv->arena;
 	mv->headers = h;
 
 	header_block_end(in, &hdr_len);
@@ -733,59 +746,73 @@ mime_view_release(struct msgview *mv)
 static struct span
 header_value_decode(struct arena *a, struct span raw, size_t cap)
 {
-	char *tmp, *dec;
+	char *tmp, *dec, *u, *p;
 	struct span s = span_trim(raw);
+	bool plain;
+	size_t i;
 
 	if (s.len > cap)
 		s.len = cap;
-	if (memchr(s.p, '\n', s.len) == NULL && mem_ifind(s.p, s.len, "=?", 2) == NULL &&
-	    utf8_valid(s.p, s.len) && memchr(s.p, '\0', s.len) == NULL)
+	plain = mem_ifind(s.p, s.len, "=?", 2) == NULL && utf8_valid(s.p, s.len) &&
+	    memchr(s.p, '\0', s.len) == NULL;
+	if (plain && memchr(s.p, '\n', s.len) == NULL)
 		return s;
-	if ((tmp = g_strndup(s.p, s.len)) == NULL)
-		return SPAN_EMPTY;
-	charset_pin_words(s);
-	/* Raw 8-bit text first becomes UTF-8 by the fallback charsets. */
-	if (!utf8_valid(tmp, strlen(tmp))) {
-		charset_pin("ISO-2022-JP", 11);
-		charset_pin("Shift_JIS", 9);
-		charset_pin("windows-1252", 12);
-		char *u = g_mime_utils_decode_8bit(parser_options, tmp, strlen(tmp));
-
-		g_free(tmp);
-		if ((tmp = u) == NULL)
+	if (plain) {
+		/* Folded, but nothing to decode (most Received fields):
+		 * GMime would hand the text back as it is. */
+		s = text_clean_utf8(a, s);
+	} else {
+		if ((tmp = g_strndup(s.p, s.len)) == NULL)
 			return SPAN_EMPTY;
+		charset_pin_words(s);
+		/* Raw 8-bit text first becomes UTF-8 by the fallback charsets. */
+		if (!utf8_valid(tmp, strlen(tmp))) {
+			charset_pin("ISO-2022-JP", 11);
+			charset_pin("Shift_JIS", 9);
+			charset_pin("windows-1252", 12);
+			u = g_mime_utils_decode_8bit(parser_options, tmp, strlen(tmp));
+			g_free(tmp);
+			if ((tmp = u) == NULL)
+				return SPAN_EMPTY;
+		}
+		dec = g_mime_utils_header_decode_text(parser_options, tmp);
+		g_free(tmp);
+		if (dec == NULL)
+			return SPAN_EMPTY;
+		s = text_clean_utf8(a, span_make(dec, strlen(dec)));
+		g_free(dec);
 	}
-	dec = g_mime_utils_header_decode_text(parser_options, tmp);
-	g_free(tmp);
-	if (dec == NULL)
-		return SPAN_EMPTY;
 	/* text_field-style unfolding happens when stored; here only the
 	 * line ends go, so that searches see one line. */
-	s = text_clean_utf8(a, span_make(dec, strlen(dec)));
-	g_free(dec);
-	{
-		char *p = (char *)s.p;
-		size_t i;
-
-		for (i = 0; i < s.len; i++)
-			if (p[i] == '\n' || p[i] == '\t')
-				p[i] = ' ';
-	}
+	for (p = (char *)s.p, i = 0; i < s.len; i++)
+		if (p[i] == '\n' || p[i] == '\t')
+			p[i] = ' ';
 	return s;
+}
+
+/* Is f the field name (length nlen)? The length and the first letter
+ * rule out most fields before a comparison. */
+static bool
+field_is(const struct mv_header_field *f, const char *name, size_t nlen)
+{
+	if (f->name.len != nlen)
+		return false;
+	return nlen == 0 || (((unsigned char)f->name.p[0] | 0x20) ==
+	    ((unsigned char)name[0] | 0x20) && strncasecmp(f->name.p, name, nlen) == 0);
 }
 
 struct span
 mv_header_nth(const struct msgview *mv, const char *name, int n)
 {
 	struct mv_headers *h = mv->headers;
-	size_t i;
+	size_t i, nlen = strlen(name);
 
 	if (h == NULL)
 		return SPAN_EMPTY;
 	for (i = 0; i < h->n; i++) {
 		struct mv_header_field *f = &h->field[i];
 
-		if (!span_ieq(f->name, name) || n-- > 0)
+		if (!field_is(f, name, nlen) || n-- > 0)
 			continue;
 		if (f->value.p == NULL)
 			f->value = header_value_decode(mv->arena, f->raw,
@@ -799,10 +826,10 @@ bool
 mv_header_present(const struct msgview *mv, const char *name)
 {
 	struct mv_headers *h = mv->headers;
-	size_t i;
+	size_t i, nlen = strlen(name);
 
 	for (i = 0; h != NULL && i < h->n; i++)
-		if (span_ieq(h->field[i].name, name))
+		if (field_is(&h->field[i], name, nlen))
 			return true;
 	return false;
 }

@@ -16,7 +16,6 @@
  */
 #include <pthread.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +62,7 @@ scratch_free(void *s)
 static char *
 phrase_expr(const char *phrase)
 {
+	static const char hex[] = "0123456789abcdef";
 	size_t len = strlen(phrase), i;
 	char *expr = malloc(len * 4 + 1), *o = expr;
 
@@ -74,8 +74,12 @@ phrase_expr(const char *phrase)
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    (c >= '0' && c <= '9'))
 			*o++ = (char)c;
-		else
-			o += snprintf(o, 5, "\\x%02x", c);
+		else {
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
 	}
 	*o = '\0';
 	return expr;
