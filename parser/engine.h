@@ -202,6 +202,18 @@ struct span text_region(struct span text, const char *const *starts,
  * lines after it as diagnostic. Returns how many were added. */
 size_t	textscan_recipients(struct msgview *, struct span region, unsigned flags);
 
+/* The SMTP command named by the word that starts s ("RCPT TO:<a@b>",
+ * "final DATA", "EHLO" -> "HELO", "banner" -> "CONNECT"); NULL if none. */
+const char *smtp_command_word(struct span s);
+/* The n pieces with sep between them, in the arena; empty if n is 0 or
+ * on OOM. */
+struct span span_join(struct arena *, const struct span *piece, size_t n,
+		      char sep);
+/* The value of the first "name:" line of the header block that starts
+ * block (a returned message's headers), unfolded lines not included;
+ * empty if none. */
+struct span returned_header(struct span block, const char *name);
+
 /* ---- vendor.c: format families --------------------------------------- */
 
 /*

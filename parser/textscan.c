@@ -10,6 +10,10 @@
  * Vendor modules cut out that region (text_region) and hand it to
  * textscan_recipients, which makes one recipient per address that leads
  * a line and takes the lines after it as its diagnostic.
+ *
+ * Also the small readers those modules share: the SMTP command a
+ * transcript line names, joining pieces of a reply, a field of the
+ * returned message's headers.
  */
 #include <string.h>
 
@@ -97,4 +101,61 @@ textscan_recipients(struct msgview *mv, struct span region, unsigned flags)
 	}
 	set_diag(r, rc, dstart, dend);
 	return found;
+}
+
+const char *
+smtp_command_word(struct span s)
+{
+	static const char *const words[][2] = {
+		{ "RCPT", "RCPT" }, { "MAIL", "MAIL" }, { "DATA", "DATA" },
+		{ "BDAT", "DATA" }, { "final DATA", "DATA" },
+		{ "EHLO", "HELO" }, { "HELO", "HELO" }, { "AUTH", "AUTH" },
+		{ "STARTTLS", "STARTTLS" }, { "XFORWARD", "XFORWARD" },
+		{ "QUIT", "QUIT" }, { "RSET", "RSET" }, { "banner", "CONNECT" },
+	};
+	size_t k;
+
+	for (k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+		if (span_istarts(s, words[k][0]))
+			return words[k][1];
+	return NULL;
+}
+
+struct span
+span_join(struct arena *a, const struct span *piece, size_t n, char sep)
+{
+	size_t i, len = 0;
+	char *buf, *o;
+
+	for (i = 0; i < n; i++)
+		len += piece[i].len + 1;
+	if (n == 0 || (buf = arena_alloc(a, len)) == NULL)
+		return SPAN_EMPTY;
+	for (o = buf, i = 0; i < n; i++) {
+		memcpy(o, piece[i].p, piece[i].len);
+		o += piece[i].len;
+		*o++ = sep;
+	}
+	return span_make(buf, len - 1);
+}
+
+struct span
+returned_header(struct span block, const char *name)
+{
+	struct span line;
+	size_t pos = 0, nlen = strlen(name);
+	bool started = false;
+
+	while (span_next_line(block, &pos, &line)) {
+		/* Blank lines before the block are skipped; one after it
+		 * ends it. */
+		if (line.len == 0 && started)
+			break;
+		started |= line.len > 0;
+		if (line.len > nlen && line.p[nlen] == ':' &&
+		    span_istarts(line, name))
+			return span_make(line.p + nlen + 1,
+			    line.len - nlen - 1);
+	}
+	return SPAN_EMPTY;
 }

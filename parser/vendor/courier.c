@@ -50,21 +50,6 @@ courier_detect(const struct msgview *mv)
 	return score;
 }
 
-static const char *
-cr_verb(struct span s)
-{
-	static const char *const verbs[][2] = {
-		{ "RCPT", "RCPT" }, { "MAIL", "MAIL" }, { "DATA", "DATA" },
-		{ "EHLO", "HELO" }, { "HELO", "HELO" }, { "STARTTLS", "STARTTLS" },
-	};
-	size_t k;
-
-	for (k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
-		if (span_istarts(s, verbs[k][0]))
-			return verbs[k][1];
-	return NULL;
-}
-
 struct cr_block {
 	struct span addr, host, reply;
 	const char *command;
@@ -92,7 +77,8 @@ cr_read(const struct msgview *mv, struct cr_block *blk, size_t max)
 		if (b == NULL || t.len == 0)
 			continue;
 		if (span_istarts(t, ">>>"))
-			b->command = cr_verb(span_trim(span_make(t.p + 3, t.len - 3)));
+			b->command = smtp_command_word(span_trim(span_make(t.p + 3,
+			    t.len - 3)));
 		else if (span_istarts(t, "<<<")) {
 			struct span v = span_trim(span_make(t.p + 3, t.len - 3));
 

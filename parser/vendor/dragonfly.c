@@ -58,25 +58,6 @@ dragonfly_detect(const struct msgview *mv)
 	return score + 55;
 }
 
-/* "RCPT TO:", "final DATA:", "MAIL FROM:", "EHLO:" after DMA_SAID. */
-static const char *
-dma_command(struct span s)
-{
-	static const struct {
-		const char *word, *command;
-	} verbs[] = {
-		{ "RCPT", "RCPT" }, { "MAIL", "MAIL" }, { "final DATA", "DATA" },
-		{ "DATA", "DATA" }, { "EHLO", "HELO" }, { "HELO", "HELO" },
-		{ "AUTH", "AUTH" }, { "STARTTLS", "STARTTLS" }, { "banner", "CONNECT" },
-	};
-	size_t k;
-
-	for (k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
-		if (span_istarts(s, verbs[k].word))
-			return verbs[k].command;
-	return NULL;
-}
-
 static void
 dma_finish(struct bounce_report *r, struct bounce_recipient *rc,
 	   const char *s, const char *e)
@@ -127,7 +108,7 @@ dragonfly_parse(struct msgview *mv)
 				host.len = (size_t)(sp - host.p);
 			REPORT_SET(r, rc->remote_mta, host);
 			hit += strlen(DMA_SAID);
-			cmd = dma_command(span_make(hit, (size_t)(t.p + t.len - hit)));
+			cmd = smtp_command_word(span_make(hit, (size_t)(t.p + t.len - hit)));
 			if (cmd != NULL)
 				REPORT_SET(r, rc->command, span_make(cmd, strlen(cmd)));
 			continue;

@@ -161,25 +161,6 @@ read_bracket(struct pending *pd, struct span t)
 	}
 }
 
-/* Join the kept lines with single blanks, in the arena. */
-static struct span
-joined(struct arena *a, const struct pending *pd)
-{
-	size_t i, len = 0;
-	char *buf, *o;
-
-	for (i = 0; i < pd->nline; i++)
-		len += pd->line[i].len + 1;
-	if (len == 0 || (buf = arena_alloc(a, len)) == NULL)
-		return SPAN_EMPTY;
-	for (o = buf, i = 0; i < pd->nline; i++) {
-		memcpy(o, pd->line[i].p, pd->line[i].len);
-		o += pd->line[i].len;
-		*o++ = ' ';
-	}
-	return span_make(buf, len - 1);
-}
-
 /* Hand one recipient over: a new one (parse) or the DSN's (refine). */
 static bool
 flush(struct msgview *mv, struct pending *pd, bool add, size_t *n)
@@ -198,7 +179,8 @@ flush(struct msgview *mv, struct pending *pd, bool add, size_t *n)
 		(*n)++;
 	}
 	if (rc != NULL && rc->diagnostic[0] == '\0')
-		REPORT_SET(r, rc->diagnostic, joined(mv->arena, pd));
+		REPORT_SET(r, rc->diagnostic,
+		    span_join(mv->arena, pd->line, pd->nline, ' '));
 	if (rc != NULL && rc->remote_mta[0] == '\0')
 		REPORT_SET(r, rc->remote_mta, pd->host);
 	if (rc != NULL && rc->status[0] == '\0')

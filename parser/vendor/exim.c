@@ -249,18 +249,14 @@ exim_failed_nth(const struct msgview *mv, size_t k)
 static struct span
 exim_block_diag(struct arena *a, const struct exim_block *b)
 {
-	char *buf;
+	struct span both;
 
 	if (b->extra.len == 0)
 		return b->diag;
 	if (b->diag.len == 0)
 		return b->extra;
-	if ((buf = arena_alloc(a, b->diag.len + b->extra.len + 2)) == NULL)
-		return b->diag;
-	memcpy(buf, b->diag.p, b->diag.len);
-	buf[b->diag.len] = '\n';
-	memcpy(buf + b->diag.len + 1, b->extra.p, b->extra.len);
-	return span_make(buf, b->diag.len + 1 + b->extra.len);
+	both = span_join(a, (const struct span[]){ b->diag, b->extra }, 2, '\n');
+	return both.len > 0 ? both : b->diag;
 }
 
 static bool

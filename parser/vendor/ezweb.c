@@ -118,23 +118,6 @@ ez_recipient_line(struct span t, struct span *addr, struct span *rest)
 	return true;
 }
 
-static const char *
-ez_command(struct span s)
-{
-	static const struct {
-		const char *verb, *command;
-	} verbs[] = {
-		{ "RCPT", "RCPT" }, { "MAIL", "MAIL" }, { "DATA", "DATA" },
-		{ "EHLO", "HELO" }, { "HELO", "HELO" },
-	};
-	size_t k;
-
-	for (k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
-		if (span_istarts(s, verbs[k].verb))
-			return verbs[k].command;
-	return NULL;
-}
-
 /* The diagnostic: the carrier's sentence, the server's reply, or both. */
 static void
 ez_diagnostic(struct bounce_report *r, struct bounce_recipient *rc,
@@ -184,7 +167,8 @@ ez_scan(struct msgview *mv, struct span text, bool update)
 
 		if (span_istarts(t, ">>>")) {
 			if (rc != NULL &&
-			    (cmd = ez_command(span_trim(span_make(t.p + 3, t.len - 3)))) != NULL)
+			    (cmd = smtp_command_word(span_trim(span_make(t.p + 3,
+			    t.len - 3)))) != NULL)
 				REPORT_SET(r, rc->command, span_make(cmd, strlen(cmd)));
 			continue;
 		}

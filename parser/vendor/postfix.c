@@ -138,41 +138,6 @@ pf_read(const struct msgview *mv, struct pf_para *para, size_t max)
 	return n;
 }
 
-/* The To: of the returned message's header block. */
-static struct span
-pf_returned_to(struct span returned)
-{
-	struct span line;
-	size_t pos = 0;
-	bool started = false;
-
-	while (span_next_line(returned, &pos, &line)) {
-		if (line.len == 0 && started)
-			break;
-		started |= line.len > 0;
-		if (span_istarts(line, "To:"))
-			return addr_find(span_make(line.p + 3, line.len - 3));
-	}
-	return SPAN_EMPTY;
-}
-
-/* The SMTP verb of a session line ("RCPT TO:<a@b> ..."). */
-static const char *
-pf_verb(struct span s)
-{
-	static const char *const verbs[][2] = {
-		{ "RCPT", "RCPT" }, { "MAIL", "MAIL" }, { "DATA", "DATA" }, { "BDAT", "DATA" },
-		{ "EHLO", "HELO" }, { "HELO", "HELO" }, { "AUTH", "AUTH" },
-		{ "STARTTLS", "STARTTLS" }, { "XFORWARD", "XFORWARD" }, { "QUIT", "QUIT" },
-	};
-	size_t k;
-
-	for (k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
-		if (span_istarts(s, verbs[k][0]))
-			return verbs[k][1];
-	return NULL;
-}
-
 static void
 pf_set_error(struct msgview *mv, struct bounce_recipient *rc, const char *cmd, struct span reply)
 {
@@ -205,7 +170,7 @@ pf_parse_session(struct msgview *mv)
 		if (span_istarts(t, "In:")) {
 			struct span arg = span_trim(span_make(t.p + 3, t.len - 3));
 
-			cmd = pf_verb(arg);
+			cmd = smtp_command_word(arg);
 			last = NULL;
 			if (cmd != NULL && strcmp(cmd, "RCPT") == 0) {
 				struct span a = addr_find(arg);
@@ -272,7 +237,7 @@ postfix_parse(struct msgview *mv)
 			REPORT_SET(r, rc->diagnostic, para[i].text);
 	}
 	if (found == 0 && span_ifind(mv->body, "Delivery report unavailable") != NULL) {
-		struct span to = pf_returned_to(mv->returned);
+		struct span to = addr_find(returned_header(mv->returned, "To"));
 
 		if (to.len > 0 && (rc = report_add_recipient(r, mv->limits)) != NULL) {
 			REPORT_SET(r, rc->recipient, to);

@@ -52,42 +52,6 @@ static const char *const phrases[] = {
 
 static struct vendor_markers markers = { .phrase = phrases };
 
-/* Join pieces with a newline into the arena (text_field folds later). */
-static struct span
-sm_join(struct arena *a, const struct span *piece, size_t n)
-{
-	size_t i, len = 0;
-	char *buf, *o;
-
-	for (i = 0; i < n; i++)
-		len += piece[i].len + 1;
-	if (n == 0 || (buf = arena_alloc(a, len)) == NULL)
-		return SPAN_EMPTY;
-	for (o = buf, i = 0; i < n; i++) {
-		memcpy(o, piece[i].p, piece[i].len);
-		o += piece[i].len;
-		*o++ = '\n';
-	}
-	return span_make(buf, len - 1);
-}
-
-/* The SMTP verb at the start of s ("RCPT To:<...>", "DATA"). */
-static const char *
-sm_verb(struct span s)
-{
-	static const char *const verbs[][2] = {
-		{ "RCPT", "RCPT" }, { "MAIL", "MAIL" }, { "DATA", "DATA" },
-		{ "EHLO", "HELO" }, { "HELO", "HELO" }, { "AUTH", "AUTH" },
-		{ "STARTTLS", "STARTTLS" }, { "QUIT", "QUIT" }, { "RSET", "RSET" },
-	};
-	size_t k;
-
-	for (k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
-		if (span_istarts(s, verbs[k][0]))
-			return verbs[k][1];
-	return NULL;
-}
-
 static bool
 is_code(struct span s)
 {
@@ -176,7 +140,7 @@ sm_attach(struct msgview *mv, struct sm_session *s, struct sm_rcpt *e)
 		return;
 	e->host = s->host;
 	if (s->nreply > 0 && e->reply.len == 0) {
-		e->reply = sm_join(mv->arena, s->reply, s->nreply);
+		e->reply = span_join(mv->arena, s->reply, s->nreply, '\n');
 		e->command = s->command;
 	}
 	s->nreply = 0;
@@ -190,7 +154,7 @@ sm_session_end(struct msgview *mv, struct sm_transcript *t, struct sm_session *s
 		sm_attach(mv, s, sm_entry(t, s->rcpt_to));
 	else if (s->nreply > 0 && t->nloose < sizeof(t->loose) / sizeof(t->loose[0])) {
 		t->loose_command[t->nloose] = s->command;
-		t->loose[t->nloose++] = sm_join(mv->arena, s->reply, s->nreply);
+		t->loose[t->nloose++] = span_join(mv->arena, s->reply, s->nreply, '\n');
 	}
 	memset(s, 0, sizeof(*s));
 	s->host = s->rcpt_to = SPAN_EMPTY;
@@ -316,7 +280,7 @@ sm_read(struct msgview *mv, struct span text, struct sm_transcript *t)
 		if (span_istarts(v, ">>>")) {
 			struct span cmd = span_trim(span_make(v.p + 3, v.len - 3));
 
-			s.command = sm_verb(cmd);
+			s.command = smtp_command_word(cmd);
 			s.quitting = s.command != NULL && strcmp(s.command, "QUIT") == 0;
 			if (s.command != NULL && strcmp(s.command, "RCPT") == 0)
 				s.rcpt_to = addr_find(cmd);
@@ -363,7 +327,7 @@ sm_best_text(struct msgview *mv, const struct sm_transcript *t, const struct sm_
 
 		if (st.len > 0)
 			piece[0] = span_make(e->line.p, (size_t)(st.p + st.len - e->line.p));
-		best = sm_join(mv->arena, piece, 2);
+		best = span_join(mv->arena, piece, 2, '\n');
 	} else if (e != NULL && e->text.len > 0 && !sm_weak(e->text))
 		best = e->text;
 	else if (e != NULL && !sm_weak(e->reason))
@@ -379,7 +343,7 @@ sm_best_text(struct msgview *mv, const struct sm_transcript *t, const struct sm_
 	if (sm_weak(best) && t->notice.len > 0) {
 		struct span piece[2] = { best, t->notice };
 
-		best = best.len > 0 ? sm_join(mv->arena, piece, 2) : t->notice;
+		best = best.len > 0 ? span_join(mv->arena, piece, 2, '\n') : t->notice;
 	}
 	return best;
 }

@@ -55,25 +55,6 @@ v5sendmail_detect(const struct msgview *mv)
 	return score;
 }
 
-/* The To: of the returned message's header block. */
-static struct span
-v5_returned_to(struct span returned)
-{
-	struct span line;
-	size_t pos = 0;
-
-	bool started = false;
-
-	while (span_next_line(returned, &pos, &line)) {
-		if (line.len == 0 && started)
-			break;
-		started |= line.len > 0;
-		if (span_istarts(line, "To:"))
-			return addr_find(span_make(line.p + 3, line.len - 3));
-	}
-	return SPAN_EMPTY;
-}
-
 static size_t
 v5sendmail_parse(struct msgview *mv)
 {
@@ -90,7 +71,7 @@ v5sendmail_parse(struct msgview *mv)
 		return found;
 	/* Only the host failed ("421 example.org (smtp)... Deferred"): the
 	 * message was for its To:. */
-	if ((to = v5_returned_to(returned)).len == 0 ||
+	if ((to = addr_find(returned_header(returned, "To"))).len == 0 ||
 	    (rc = report_add_recipient(r, mv->limits)) == NULL)
 		return 0;
 	REPORT_SET(r, rc->recipient, to);
