@@ -202,6 +202,9 @@ struct span text_region(struct span text, const char *const *starts,
  * lines after it as diagnostic. Returns how many were added. */
 size_t	textscan_recipients(struct msgview *, struct span region, unsigned flags);
 
+/* A new recipient addr with action "failed"; NULL at the recipient
+ * limit or on OOM (as report_add_recipient). */
+struct bounce_recipient *textscan_add_failed(struct msgview *, struct span addr);
 /* The SMTP command named by the word that starts s ("RCPT TO:<a@b>",
  * "final DATA", "EHLO" -> "HELO", "banner" -> "CONNECT"); NULL if none. */
 const char *smtp_command_word(struct span s);

@@ -103,6 +103,18 @@ textscan_recipients(struct msgview *mv, struct span region, unsigned flags)
 	return found;
 }
 
+struct bounce_recipient *
+textscan_add_failed(struct msgview *mv, struct span addr)
+{
+	struct bounce_recipient *rc = report_add_recipient(mv->report, mv->limits);
+
+	if (rc != NULL) {
+		REPORT_SET(mv->report, rc->recipient, addr);
+		REPORT_SET(mv->report, rc->action, SPAN_LIT("failed"));
+	}
+	return rc;
+}
+
 const char *
 smtp_command_word(struct span s)
 {

@@ -66,10 +66,8 @@ biglobe_parse(struct msgview *mv)
 
 		if (a.len == 0 || a.p - t.p > 1 || report_find_recipient(r, a) != NULL)
 			continue;
-		if ((rc = report_add_recipient(r, mv->limits)) == NULL)
+		if ((rc = textscan_add_failed(mv, a)) == NULL)
 			break;
-		REPORT_SET(r, rc->recipient, a);
-		REPORT_SET(r, rc->action, SPAN_LIT("failed"));
 		found++;
 	}
 	for (i = first; i < r->nrcpt; i++)

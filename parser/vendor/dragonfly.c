@@ -88,10 +88,8 @@ dragonfly_parse(struct msgview *mv)
 			ds = de = NULL;
 			if (a.len == 0)
 				continue;
-			if ((rc = report_add_recipient(r, mv->limits)) == NULL)
+			if ((rc = textscan_add_failed(mv, a)) == NULL)
 				break;
-			REPORT_SET(r, rc->recipient, a);
-			REPORT_SET(r, rc->action, SPAN_LIT("failed"));
 			found++;
 			continue;
 		}

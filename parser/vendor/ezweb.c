@@ -184,10 +184,8 @@ ez_scan(struct msgview *mv, struct span text, bool update)
 			if ((rc = report_find_recipient(r, a)) == NULL) {
 				if (update)
 					continue;	/* rc is NULL: not ours */
-				if ((rc = report_add_recipient(r, mv->limits)) == NULL)
+				if ((rc = textscan_add_failed(mv, a)) == NULL)
 					break;
-				REPORT_SET(r, rc->recipient, a);
-				REPORT_SET(r, rc->action, SPAN_LIT("failed"));
 			}
 			found++;
 			continue;

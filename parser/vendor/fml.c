@@ -47,10 +47,8 @@ fml_parse(struct msgview *mv)
 		    (a = addr_find(span_make(lt, (size_t)(t.p + t.len - lt)))).len == 0 ||
 		    report_find_recipient(r, a) != NULL)
 			continue;
-		if ((rc = report_add_recipient(r, mv->limits)) == NULL)
+		if ((rc = textscan_add_failed(mv, a)) == NULL)
 			break;
-		REPORT_SET(r, rc->recipient, a);
-		REPORT_SET(r, rc->action, SPAN_LIT("failed"));
 		REPORT_SET(r, rc->diagnostic, t);
 		found++;
 	}

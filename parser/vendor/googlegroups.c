@@ -88,10 +88,8 @@ googlegroups_parse(struct msgview *mv)
 		failed = span_make(failed.p + n, failed.len - n);
 		if (report_find_recipient(r, a) != NULL)
 			continue;
-		if ((rc = report_add_recipient(r, mv->limits)) == NULL)
+		if ((rc = textscan_add_failed(mv, a)) == NULL)
 			break;
-		REPORT_SET(r, rc->recipient, a);
-		REPORT_SET(r, rc->action, SPAN_LIT("failed"));
 		REPORT_SET(r, rc->diagnostic, notice);
 		found++;
 	}

@@ -82,10 +82,8 @@ imailserver_parse(struct msgview *mv)
 			response = false;
 			if ((rc = report_find_recipient(r, a)) != NULL)
 				continue;
-			if ((rc = report_add_recipient(r, mv->limits)) == NULL)
+			if ((rc = textscan_add_failed(mv, a)) == NULL)
 				break;
-			REPORT_SET(r, rc->recipient, a);
-			REPORT_SET(r, rc->action, SPAN_LIT("failed"));
 			REPORT_SET(r, rc->diagnostic, label);
 			found++;
 			continue;

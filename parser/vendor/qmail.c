@@ -151,10 +151,8 @@ qmail_parse(struct msgview *mv)
 			rc = report_find_recipient(r, a);
 			if (rc != NULL)
 				continue;
-			if ((rc = report_add_recipient(r, mv->limits)) == NULL)
+			if ((rc = textscan_add_failed(mv, a)) == NULL)
 				break;
-			REPORT_SET(r, rc->recipient, a);
-			REPORT_SET(r, rc->action, SPAN_LIT("failed"));
 			found++;
 			continue;
 		}

@@ -79,10 +79,8 @@ verizon_parse(struct msgview *mv)
 		if (labelled(t, "RCPT TO:", &v) || labelled(t, "To:", &v)) {
 			if ((a = addr_find(v)).len == 0 || report_find_recipient(r, a) != NULL)
 				continue;
-			if ((rc = report_add_recipient(r, mv->limits)) == NULL)
+			if ((rc = textscan_add_failed(mv, a)) == NULL)
 				break;
-			REPORT_SET(r, rc->recipient, a);
-			REPORT_SET(r, rc->action, SPAN_LIT("failed"));
 			found++;
 		} else if (labelled(t, "MAIL FROM:", &v) || labelled(t, "From:", &v)) {
 			if (r->original.from[0] == '\0')

@@ -57,10 +57,8 @@ x1_parse(struct msgview *mv)
 			break;
 		if ((a = addr_find(t)).len == 0 || a.p != t.p || report_find_recipient(r, a) != NULL)
 			continue;
-		if ((rc = report_add_recipient(r, mv->limits)) == NULL)
+		if ((rc = textscan_add_failed(mv, a)) == NULL)
 			break;
-		REPORT_SET(r, rc->recipient, a);
-		REPORT_SET(r, rc->action, SPAN_LIT("failed"));
 		open = memchr(a.p + a.len, '[', (size_t)(t.p + t.len - a.p - a.len));
 		close = t.p + t.len - 1;
 		if (open != NULL && *close == ']' && close > open + 1)
