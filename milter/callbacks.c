@@ -10,9 +10,14 @@
  * unknown commands; RCPT only when a redirect route needs the list; body
  * chunks past MaxScanBytes are skipped (SMFIS_SKIP). On a UNIX socket the
  * MTA need not wait for our reply to MAIL, RCPT and each header (SMFIP_NR_*).
- * On TCP that would leave the MTA's small writes waiting for our delayed
- * ACK (Nagle, ~40 ms a message), so there we reply to every step,
- * including DATA, and our listening socket has TCP_NODELAY (daemon.c).
+ * On TCP, back-to-back small writes from the MTA can wait for our delayed
+ * ACK (Nagle, 40 ms); the notes saw that after DATA, so there we reply to
+ * every step, DATA included. (Measured on loopback, Postfix 3.7: NR_* on
+ * TCP did not stall and was ~20 % faster; we stay careful for other
+ * kernels and real networks, and recommend a UNIX socket.) Our listening
+ * socket has TCP_NODELAY (daemon.c): without it each annotated bounce
+ * waited 40 ms between libmilter's header and reply packets (19 instead
+ * of 155 bounces/s on one SMTP session).
  */
 #include <stdbool.h>
 #include <stdio.h>

@@ -56,6 +56,22 @@ eventlog_write(struct eventlog *ev, const char *line)
 	return 0;
 }
 
+struct eventlog *
+eventlog_dup(const struct eventlog *old)
+{
+	struct eventlog *ev;
+	int fd;
+
+	if ((fd = fcntl(old->fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return NULL;
+	if ((ev = malloc(sizeof(*ev))) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	ev->fd = fd;
+	return ev;
+}
+
 void
 eventlog_close(struct eventlog *ev)
 {

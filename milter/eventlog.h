@@ -15,6 +15,9 @@ struct eventlog;
 struct eventlog *eventlog_open(const char *path, char *err, size_t errlen);
 /* Append line and a newline; -1 (errno set) if the write failed. */
 int	eventlog_write(struct eventlog *, const char *line);
+/* Another handle on the same open file (for a reload that may no longer
+ * open the path itself, having dropped privileges). */
+struct eventlog *eventlog_dup(const struct eventlog *);
 void	eventlog_close(struct eventlog *);
 
 #endif /* EVENTLOG_H */

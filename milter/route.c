@@ -26,7 +26,8 @@ route(struct actions *a, const struct config *cfg, const char *category,
 			break;
 		case ROUTE_REDIRECT:
 			if (!env->complete) {
-				*why = "too many recipients to redirect";
+				*why = "the recipient list is not known (too many "
+				    "recipients, or the connection predates the route)";
 				continue;
 			}
 			for (j = 0; j < env->nrcpt; j++)

@@ -9,6 +9,7 @@
 #include <syslog.h>
 
 #include "eventlog.h"
+#include "log.h"
 #include "runtime.h"
 
 static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
@@ -39,8 +40,36 @@ apply_overrides(struct config *cfg, const struct overrides *ov)
 		cfg->log_level = ov->debug >= 2 ? LOG_DEBUG : LOG_INFO;
 }
 
+/*
+ * The EventLog of a reload: opened anew (log rotation renames the file,
+ * then sends SIGUSR1); if that fails for the same path, typically
+ * because privileges were dropped and the file is root's, the old
+ * descriptor is kept, with a warning, rather than refusing the reload.
+ */
+static bool
+open_events(struct runtime *rt, const struct runtime *old, char *err, size_t errlen)
+{
+	if (rt->cfg.event_log[0] == '\0')
+		return true;
+	if ((rt->events = eventlog_open(rt->cfg.event_log, err, errlen)) != NULL)
+		return true;
+	if (old == NULL || old->events == NULL ||
+	    strcmp(old->cfg.event_log, rt->cfg.event_log) != 0 ||
+	    (rt->events = eventlog_dup(old->events)) == NULL)
+		return false;
+	log_msg(LOG_WARNING, "%s; still writing to the file opened before", err);
+	return true;
+}
+
 struct runtime *
 runtime_load(const char *path, const struct overrides *ov, char *err, size_t errlen)
+{
+	return runtime_load_after(NULL, path, ov, err, errlen);
+}
+
+struct runtime *
+runtime_load_after(const struct runtime *old, const char *path,
+		   const struct overrides *ov, char *err, size_t errlen)
 {
 	struct runtime *rt;
 
@@ -53,8 +82,7 @@ runtime_load(const char *path, const struct overrides *ov, char *err, size_t err
 	apply_overrides(&rt->cfg, ov);
 	if ((rt->rules = bounce_rules_load(rt->cfg.rules_dir, err, errlen)) == NULL)
 		goto fail;
-	if (rt->cfg.event_log[0] != '\0' &&
-	    (rt->events = eventlog_open(rt->cfg.event_log, err, errlen)) == NULL)
+	if (!open_events(rt, old, err, errlen))
 		goto fail;
 	return rt;
 fail:
@@ -80,8 +108,10 @@ runtime_install(struct runtime *rt)
 bool
 runtime_reload(const char *path, const struct overrides *ov, char *err, size_t errlen)
 {
-	struct runtime *rt = runtime_load(path, ov, err, errlen);
+	struct runtime *old = runtime_get(), *rt;
 
+	rt = runtime_load_after(old, path, ov, err, errlen);
+	runtime_put(old);
 	if (rt == NULL)
 		return false;
 	runtime_install(rt);

@@ -36,6 +36,10 @@ struct overrides {
  * NULL with "file:line: reason" in err. */
 struct runtime *runtime_load(const char *path, const struct overrides *,
 			     char *err, size_t errlen);
+/* The same, on reload: old (may be NULL) lends its EventLog descriptor
+ * when the file can no longer be opened. */
+struct runtime *runtime_load_after(const struct runtime *old, const char *path,
+				   const struct overrides *, char *err, size_t errlen);
 /* Make rt current (the runtime owns it from now on). */
 void	runtime_install(struct runtime *);
 /* Load anew and install; on failure the current set stays. */

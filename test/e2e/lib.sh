@@ -15,11 +15,12 @@ e2e_log() {
 	[ -n "${E2E_QUIET:-}" ] || echo "  $*"
 }
 
-# e2e_milter_conf [extra config lines...]
+# e2e_milter_conf [extra config lines...]; E2E_MILTER_SOCKET overrides
+# the socket (libmilter syntax).
 e2e_milter_conf() {
 	{
 		echo "# bouncemilter for the private Postfix in $E2E"
-		echo "Socket		unix:$E2E/milter/bouncemilter.sock"
+		echo "Socket		${E2E_MILTER_SOCKET:-unix:$E2E/milter/bouncemilter.sock}"
 		echo "SocketMode	0660"
 		echo "SocketGroup	postfix"
 		echo "UserID		nobody"
@@ -37,7 +38,8 @@ e2e_milter_start() {
 	    >>"$E2E/milter/milter.log" 2>&1 &
 	E2E_MILTER_PID=$!
 	i=0
-	while [ ! -S "$E2E/milter/bouncemilter.sock" ] || [ ! -s "$E2E/milter/bouncemilter.pid" ]; do
+	# The pid file is written once the socket is open.
+	while [ ! -s "$E2E/milter/bouncemilter.pid" ]; do
 		i=$((i + 1))
 		if [ $i -gt 100 ]; then
 			echo "bouncemilter did not start:" >&2
@@ -127,7 +129,7 @@ e2e_up() {
 	E2E_PORT=$(e2e_free_port)
 	mkdir -p "$E2E/postfix" "$E2E/spool" "$E2E/mail" "$E2E/milter"
 	chown 65534:65534 "$E2E/mail"
-	chgrp postfix "$E2E/milter" && chmod 0750 "$E2E/milter"
+	chmod 0755 "$E2E/milter"	# readable by the milter's user, for reloads
 	e2e_milter_conf
 	e2e_milter_start || return 1
 	e2e_postfix_conf

@@ -163,7 +163,40 @@ else
 	echo "  SKIP: sieve-test not installed"
 fi
 
-# 7. Fail-open: the milter killed, mail still arrives (unannotated).
+# 7. Routes, after a reload (SIGUSR1) of the running, unprivileged milter.
+e2e_milter_conf "Route mailbox-missing redirect bounces@e2e.test" \
+	"Route mailbox-full copy postmaster@e2e.test" "Route delayed quarantine" \
+	"Route auto-reply discard"
+kill -USR1 "$E2E_MILTER_PID"
+i=0
+until grep -q 'reloaded.*4 routes' "$E2E/milter/milter.log" || [ $i -gt 100 ]; do sleep 0.05; i=$((i + 1)); done
+grep -q 'reloaded.*4 routes' "$E2E/milter/milter.log" && ok "SIGUSR1 reload as user nobody" ||
+	{ bad "reload:"; tail -n 5 "$E2E/milter/milter.log"; }
+# again(FIXTURE, NEW-ID): the fixture under a new Message-ID.
+again() {
+	sed "s/^Message-I[Dd]: .*/Message-ID: <$2>/" "$FIX/$1.eml" > "$E2E/$2.eml"
+	echo "$E2E/$2.eml"
+}
+e2e_send "$(again postfix-dsn route-redirect@x)" >/dev/null
+f=$(e2e_wait_for bounces '<route-redirect@x>') && ! grep -lqF '<route-redirect@x>' "$E2E/mail/carol/new/"* &&
+	ok "Route mailbox-missing redirect: delivered to bounces@ only" || bad "redirect"
+e2e_send "$(again exim route-copy@x)" >/dev/null
+e2e_wait_for postmaster '<route-copy@x>' >/dev/null && e2e_wait_for carol '<route-copy@x>' >/dev/null &&
+	ok "Route mailbox-full copy: delivered to carol and postmaster@" || bad "copy"
+qid=$(e2e_send "$(again delay route-hold@x)")
+i=0
+until postqueue -c "$E2E/postfix" -j 2>/dev/null | grep -q "\"queue_name\": *\"hold\", *\"queue_id\": *\"$qid\"" || [ $i -gt 100 ]; do
+	sleep 0.05; i=$((i + 1))
+done
+postqueue -c "$E2E/postfix" -j | grep -q "\"queue_name\": *\"hold\", *\"queue_id\": *\"$qid\"" &&
+	ok "Route delayed quarantine: $qid in the hold queue" || { bad "quarantine"; postqueue -c "$E2E/postfix" -j; }
+qid=$(e2e_send "$(again autoreply route-discard@x)")
+i=0
+until grep -q "$qid: milter-discard" "$E2E/maillog" || [ $i -gt 100 ]; do sleep 0.05; i=$((i + 1)); done
+grep -q "$qid: milter-discard" "$E2E/maillog" && ! grep -rlqF '<route-discard@x>' "$E2E/mail" &&
+	ok "Route auto-reply discard: $qid discarded" || bad "discard"
+
+# 8. Fail-open: the milter killed, mail still arrives (unannotated).
 e2e_milter_kill
 sed 's/^Message-ID: .*/Message-ID: <after-kill-1@mx1.example.net>/' "$FIX/postfix-dsn.eml" > "$E2E/after-kill.eml"
 qid=$(e2e_send "$E2E/after-kill.eml")
