@@ -118,12 +118,12 @@ sniff_charset(const char *p, size_t len, char *buf, size_t buflen)
 
 static pthread_mutex_t	 pin_lock = PTHREAD_MUTEX_INITIALIZER;
 static char		 pinned_name[PINNED_CHARSETS][32];
+static iconv_t		 pinned_cd[PINNED_CHARSETS];	/* kept, never used */
 static size_t		 npinned;
 
 static void
 charset_pin(const char *cs, size_t len)
 {
-	iconv_t cd;
 	size_t k;
 
 	if (len == 0 || len >= sizeof(pinned_name[0]))
@@ -136,7 +136,8 @@ charset_pin(const char *cs, size_t len)
 		memcpy(pinned_name[npinned], cs, len);
 		pinned_name[npinned][len] = '\0';
 		/* Never closed: the descriptor only holds the module. */
-		if ((cd = g_mime_iconv_open("UTF-8", pinned_name[npinned])) != (iconv_t)-1)
+		pinned_cd[npinned] = g_mime_iconv_open("UTF-8", pinned_name[npinned]);
+		if (pinned_cd[npinned] != (iconv_t)-1)
 			npinned++;
 	}
 	pthread_mutex_unlock(&pin_lock);
