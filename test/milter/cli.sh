@@ -50,7 +50,7 @@ badconf() {
 	"$BIN" -n -c "$T/bad.conf" > "$T/out" 2>&1
 	rc=$?
 	if [ $rc -eq 78 ] && grep -q "bad.conf:${3:-2}: .*$2" "$T/out"; then
-		ok "-n refuses '$1' (78, $(sed 's/.*bad.conf/bad.conf/' "$T/out"))"
+		ok "-n refuses '$(printf '%s' "$1" | tr '\n' '/')' (78, $(sed 's/.*bad.conf/bad.conf/' "$T/out"))"
 	else
 		bad "-n on '$1': exit $rc, output: $(cat "$T/out")"
 	fi
