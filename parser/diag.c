@@ -228,18 +228,37 @@ static const struct {
 	{ "in reply to quit", "QUIT" },
 };
 
+/* Does the phrase (lower case) start at p? */
+static bool
+phrase_at(const char *p, const char *end, const char *phrase)
+{
+	for (; *phrase != '\0'; p++, phrase++)
+		if (p == end || (char)tolower((unsigned char)*p) != *phrase)
+			return false;
+	return true;
+}
+
+/* The earliest phrase wins, table order breaks a tie. One pass over the
+ * text: phrases start words, so only word starts are tried. */
 static void
 find_command(struct span s, struct diag_info *d)
 {
-	const char *best = NULL, *hit;
+	const char *p, *end = s.p + s.len;
 	size_t k;
 
-	for (k = 0; k < sizeof(command_phrases) / sizeof(command_phrases[0]); k++) {
-		hit = span_ifind(s, command_phrases[k].phrase);
-		if (hit != NULL && (best == NULL || hit < best)) {
-			best = hit;
-			copy_code(d->command, sizeof(d->command),
-			    command_phrases[k].command, strlen(command_phrases[k].command));
+	for (p = s.p; p < end; p++) {
+		char c;
+
+		if (p > s.p && isalnum((unsigned char)p[-1]))
+			continue;
+		c = (char)tolower((unsigned char)*p);
+		for (k = 0; k < sizeof(command_phrases) / sizeof(command_phrases[0]); k++) {
+			if (command_phrases[k].phrase[0] != c ||
+			    !phrase_at(p, end, command_phrases[k].phrase))
+				continue;
+			copy_code(d->command, sizeof(d->command), command_phrases[k].command,
+			    strlen(command_phrases[k].command));
+			return;
 		}
 	}
 }
