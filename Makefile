@@ -36,6 +36,8 @@ CFLAGS   ?= $(OPT)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Iparser \
              -DBOUNCE_RULES_DIR='"$(DATADIR)/rules"'
 LDLIBS_ALL = $(PKG_LIBS) -lpthread
+# Link only what is used: gmime drags in gio, which start-up would load for nothing.
+LDFLAGS   += -Wl,--as-needed
 
 # SAN=1: AddressSanitizer + UndefinedBehaviorSanitizer build.
 ifeq ($(SAN),1)
