@@ -19,7 +19,8 @@ generic_parse(struct msgview *mv)
 	static const char *const returned[] = {
 		"original message", "returned message", "message headers follow",
 		"below this line is a copy", "undelivered message", "headers of your message",
-		"content-type: message/rfc822", NULL,
+		"content-type: message/rfc822", "message text follows", "unsent message follows",
+		"copy of the message", "text of the message follows", NULL,
 	};
 
 	return textscan_recipients(mv, text_region(mv->body, NULL, returned), 0);
