@@ -25,12 +25,36 @@ is_unsubscribe_request(const struct msgview *mv)
 	return span_ieq(span_trim(mv_header(mv, "X-Apple-Unsubscribe")), "true");
 }
 
+/* Microsoft's Junk Mail Reporting Program sends no feedback-report part;
+ * the returned message carries X-HmXmrOriginalRecipient instead. */
+static struct span
+jmrp_recipient(const struct msgview *mv)
+{
+	const char *h;
+	struct span rest;
+
+	if (mv->returned.len == 0 ||
+	    (h = span_ifind(mv->returned, "X-HmXmrOriginalRecipient:")) == NULL ||
+	    (h != mv->returned.p && h[-1] != '\n'))
+		return SPAN_EMPTY;
+	rest = span_make(h, mv->returned.len - (size_t)(h - mv->returned.p));
+	{
+		const char *nl = memchr(rest.p, '\n', rest.len);
+
+		if (nl != NULL)
+			rest.len = (size_t)(nl - rest.p);
+	}
+	return addr_find(rest);
+}
+
 bool
 arf_detect(const struct msgview *mv)
 {
 	size_t i;
 
 	if (is_unsubscribe_request(mv))
+		return true;
+	if (jmrp_recipient(mv).len > 0)
 		return true;
 	if (strcmp(mv->report_type, "feedback-report") == 0)
 		return true;
@@ -79,6 +103,17 @@ arf_parse(struct msgview *mv)
 
 	if (is_unsubscribe_request(mv)) {
 		unsubscribe_parse(mv);
+		return;
+	}
+	if ((rcpts[0] = jmrp_recipient(mv)).len > 0) {
+		struct bounce_recipient *rc;
+
+		r->kind = BOUNCE_KIND_ARF;
+		if ((rc = report_add_recipient(r, mv->limits)) == NULL)
+			return;
+		REPORT_SET(r, rc->recipient, rcpts[0]);
+		rc->feedback_type = "abuse";	/* the only kind JMRP sends */
+		REPORT_SET(r, rc->diagnostic, mv_header(mv, "Subject"));
 		return;
 	}
 	while (span_next_line(fields, &pos, &line)) {
