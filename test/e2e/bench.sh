@@ -28,8 +28,10 @@ run() {
 	smtp-source -4 -d -s "${S:-10}" -m "$N" -t sink@e2e.test -M client.e2e.test "$@" \
 	    "127.0.0.1:$E2E_PORT"
 	t1=$(date +%s.%N)
-	awk -v l="$label" -v n="$N" -v a="$t0" -v b="$t1" \
-	    'BEGIN { printf "%-44s %7.2fs %7.0f msg/s\n", l, b - a, n / (b - a) }'
+	# The milter's resident memory and threads: must not grow run to run.
+	mem=$(ps -o rss=,nlwp= -p "$E2E_MILTER_PID" 2>/dev/null | awk '{ printf "%6d KB %3d threads", $1, $2 }')
+	awk -v l="$label" -v n="$N" -v a="$t0" -v b="$t1" -v m="$mem" \
+	    'BEGIN { printf "%-44s %7.2fs %7.0f msg/s   milter: %s\n", l, b - a, n / (b - a), m }'
 }
 
 unix="unix:$E2E/milter/bouncemilter.sock"
