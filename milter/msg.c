@@ -297,14 +297,14 @@ static void
 delete_ours(struct msg *m, struct actions *a)
 {
 	size_t i;
-	int k;
+	int k, copies = 0;
 
 	for (i = 0; i < m->nours; i++)
-		for (k = m->ours[i].count; k >= 1; k--)
+		for (k = m->ours[i].count; k >= 1; k--, copies++)
 			actions_add(a, ACT_DELETE_HEADER, m->ours[i].name, k, NULL);
-	if (m->nours > 0)
-		log_msg(LOG_NOTICE, "%s: removed %zu incoming %s* field name(s)",
-		    msg_queue_id(m), m->nours, m->rt->cfg.header_prefix);
+	if (copies > 0)
+		log_msg(LOG_NOTICE, "%s: removing %d incoming %s* field(s)",
+		    msg_queue_id(m), copies, m->rt->cfg.header_prefix);
 }
 
 static void

@@ -103,6 +103,27 @@ mt base dsn.lua "inet:$port@127.0.0.1"
 mt base forged.lua "inet:$port@127.0.0.1"
 stop $MILTER_PID
 
+# And IPv6, where the loopback has it.
+if ip -6 addr show lo 2>/dev/null | grep -q '::1'; then
+	port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", 0)); print(s.getsockname()[1])')
+	start base "inet6:$port@[::1]"
+	# miltertest cannot speak IPv6: negotiate by hand (SMFIC_OPTNEG, v6).
+	if python3 - "$port" <<'PY'; then
+import socket, struct, sys
+s = socket.create_connection(("::1", int(sys.argv[1])), 5)
+body = b"O" + struct.pack("!III", 6, 0x1ff, 0x1fffff)
+s.sendall(struct.pack("!I", len(body)) + body)
+n = struct.unpack("!I", s.recv(4))[0]
+reply = s.recv(n)
+sys.exit(0 if reply[:1] == b"O" and len(reply) == 13 else 1)
+PY
+		echo "  PASS: option negotiation over inet6:$port@[::1]"
+	else
+		echo "FAIL: no negotiation over IPv6"; FAILED=1
+	fi
+	stop $MILTER_PID
+fi
+
 for action in tag redirect copy quarantine discard; do
 	case $action in
 	redirect|copy) conf route-$action "Route * $action bounces@example.com" ;;
@@ -112,6 +133,15 @@ for action in tag redirect copy quarantine discard; do
 	mt route-$action route.lua "unix:$T/route-$action.sock" -D "action=$action"
 	stop $MILTER_PID
 done
+
+for mode in annotate log; do
+	conf mode-$mode "Mode $mode" "Route * discard"
+	start mode-$mode "unix:$T/mode-$mode.sock"
+	mt mode-$mode mode.lua "unix:$T/mode-$mode.sock" -D "mode=$mode"
+	stop $MILTER_PID
+done
+grep -q '"kind":"dsn"' "$T/mode-log.events" && echo "  PASS: Mode log still writes the EventLog" ||
+	{ echo "FAIL: Mode log: no EventLog line"; FAILED=1; }
 
 conf small "MaxScanBytes 64K"
 start small "unix:$T/small.sock"
