@@ -23,7 +23,7 @@ static const char *const daemon_locals[] = {
 };
 
 static const char *const daemon_from_words[] = {
-	"mailer-daemon", "mailer_daemon", "postmaster", "mail delivery",
+	"mailer-daemon", "mailer_daemon", "postmaster", "post_master", "mail delivery",
 	"maildelivery", "mail administrator", "mail-daemon", "mdaemon",
 	"microsoftexchange", "mail system", "delivery subsystem",
 	"deliverysubsystem", "noreply-dsn",
@@ -55,6 +55,7 @@ static const char *const autoreply_fields[] = {
 };
 static const char *const ndr_fields[] = {
 	"X-Failed-Recipients", "X-MS-Exchange-Message-Is-Ndr",
+	"X-Amz-Sns-Message-Id",		/* SES notifications sent by SNS */
 };
 
 static const char *const sign_names[] = {
