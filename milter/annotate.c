@@ -4,7 +4,7 @@
  *   X-Bounce-Category: mailbox-missing
  *   X-Bounce-Diagnosis: v=1; category=mailbox-missing; reason=userunknown;
  *	status=5.1.1; reply=550; rcpt=<bob@example.org>; hard=yes;
- *	owner=sender; mta=mx.example.org; component=...
+ *	owner=sender; mta=mx.example.org; component=...; feedback=abuse
  *   X-Bounce-Summary: <what happened> What to do: <fix>
  *   X-Bounce-Original-Message-ID: <id@example.com>
  *
@@ -79,6 +79,7 @@ diagnosis(struct actions *a, const char *prefix, const struct bounce_recipient *
 	hval_param(&v, "owner", rc->owner, CAP_WORD);
 	hval_param(&v, "mta", rc->remote_mta, CAP_ADDR);
 	hval_param(&v, "component", rc->component, CAP_COMPONENT);
+	hval_param(&v, "feedback", rc->feedback_type, CAP_WORD);	/* ARF */
 	add_field(a, prefix, "Diagnosis", &v);
 }
 

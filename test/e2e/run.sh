@@ -64,7 +64,7 @@ fi
 
 # 2. The other sample bounces, each annotated (categories not asserted
 # where the engine may still refine them).
-for fx in m365-ndr gmail exim delay autoreply; do
+for fx in m365-ndr gmail exim delay autoreply arf; do
 	id=$(sed -n 's/^Message-I[Dd]: *//p' "$FIX/$fx.eml" | head -n 1)
 	e2e_send "$FIX/$fx.eml" >/dev/null
 	if f=$(e2e_wait_for carol "$id") && ours "$f" | grep -q '^X-Bounce-Category: [a-z-]*$' &&
@@ -152,6 +152,7 @@ if command -v sieve-test >/dev/null; then
 	for pair in '<20251117101502.4BC2F1A0042@mx1.example.net>=Bounces/Bad-address' \
 	    '<autoreply-5521@example.org>=Bounces/Auto-replies' \
 	    '<20251121060000.9F00A1A0077@mx1.example.net>=Bounces/Delayed' \
+	    '<arf-report-88@isp.example.net>=Bounces/Complaints' \
 	    '<minutes-42@example.org>=INBOX'; do
 		id=${pair%=*} want=${pair#*=}
 		f=$(e2e_wait_for carol "$id") || continue

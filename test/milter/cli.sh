@@ -103,6 +103,11 @@ grep -q '^add header X-Bounce-Category: mailbox-missing$' "$T/out" &&
 	grep -q '^add recipient <audit@example.com>$' "$T/out" &&
 	ok "-t - reads stdin and prints header and route actions" ||
 	{ bad "-t on a DSN:"; cat "$T/out"; }
+"$BIN" -c "$good" -t "$HERE/fixtures/arf.eml" > "$T/out" 2>/dev/null
+grep -q '^add header X-Bounce-Category: feedback$' "$T/out" && grep -q 'feedback=abuse' "$T/out" &&
+	grep -q '^quarantine bouncemilter: feedback$' "$T/out" &&
+	ok "-t on an ARF report: category feedback, feedback=abuse, quarantined by its route" ||
+	{ bad "-t ARF:"; cat "$T/out"; }
 "$BIN" -c "$good" -t "$HERE/fixtures/ordinary.eml" > "$T/out" 2>/dev/null
 grep -q '^result: accept unchanged' "$T/out" && ok "-t accepts ordinary mail unchanged" ||
 	{ bad "-t ordinary:"; cat "$T/out"; }
