@@ -170,7 +170,7 @@ e2e_milter_conf "Route mailbox-missing redirect bounces@e2e.test" \
 	"Route auto-reply discard"
 kill -USR1 "$E2E_MILTER_PID"
 i=0
-until grep -q 'reloaded.*4 routes' "$E2E/milter/milter.log" || [ $i -gt 100 ]; do sleep 0.05; i=$((i + 1)); done
+until grep -q 'reloaded.*4 routes' "$E2E/milter/milter.log" || [ $i -gt 300 ]; do sleep 0.05; i=$((i + 1)); done
 grep -q 'reloaded.*4 routes' "$E2E/milter/milter.log" && ok "SIGUSR1 reload as user nobody" ||
 	{ bad "reload:"; tail -n 5 "$E2E/milter/milter.log"; }
 # again(FIXTURE, NEW-ID): the fixture under a new Message-ID.

@@ -152,13 +152,20 @@ stop $MILTER_PID
 conf reload
 start reload "unix:$T/reload.sock"
 mt reload reload.lua "unix:$T/reload.sock" -D prefix=X-Bounce-
+# reload PATTERN: SIGUSR1, then wait for the log line it leads to.
+reload() {
+	n=$(grep -c "$1" "$T/reload.log")
+	kill -USR1 $MILTER_PID
+	i=0
+	while [ "$(grep -c "$1" "$T/reload.log")" = "$n" ] && [ $i -lt 300 ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+}
 conf reload "HeaderPrefix X-Diag-"
-kill -USR1 $MILTER_PID
-sleep 0.5
+reload 'reloaded'
 mt reload reload.lua "unix:$T/reload.sock" -D prefix=X-Diag-
 conf reload "HeaderPrefix X-Other-" "NoSuchKey 1"
-kill -USR1 $MILTER_PID
-sleep 0.5
+reload 'reload refused'
 mt reload reload.lua "unix:$T/reload.sock" -D prefix=X-Diag-
 if grep -q 'reload refused.*reload.conf:5: unknown key "NoSuchKey"' "$T/reload.log"; then
 	echo "  PASS: bad config refused on reload, logged with file:line"
