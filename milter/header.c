@@ -221,7 +221,9 @@ hdr_fold(const char *value, size_t len, size_t namelen, char *out, size_t outlen
 }
 
 bool
-hdr_has_prefix(const char *name, const char *prefix)
+hdr_name_is(const char *name, const char *prefix, const char *suffix)
 {
-	return strncasecmp(name, prefix, strlen(prefix)) == 0;
+	size_t n = strlen(prefix);
+
+	return strncasecmp(name, prefix, n) == 0 && strcasecmp(name + n, suffix) == 0;
 }
