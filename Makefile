@@ -62,6 +62,11 @@ BOUNCEDIAG = $(BUILD)/bouncediag
 PROGRAMS  = $(BOUNCEDIAG)
 
 all: programs
+
+# The milter adds itself to PROGRAMS: include it before PROGRAMS is used
+# (and after `all`, which stays the default goal).
+-include milter/milter.mk
+
 programs: $(PROGRAMS)
 
 $(LIB): $(LIB_OBJ)
@@ -87,8 +92,7 @@ FORCE:
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 
-# Further parts keep their own rules next to their code.
--include milter/milter.mk
+# The test suites keep their own rules next to their code.
 -include test/test.mk
 
 deps:

@@ -185,6 +185,11 @@ hdr_fold(const char *value, size_t len, size_t namelen, char *out, size_t outlen
 	if (outlen == 0)
 		return 0;
 	out[0] = '\0';
+	/* A name that leaves no room on its first line for even one octet
+	 * of value cannot make a valid field: give nothing rather than a
+	 * line over the limit (and "HDR_LINE_HARD - col" would wrap). */
+	if (col + 1 > HDR_LINE_HARD)
+		return 0;
 	while (i < len) {
 		size_t start, wlen;
 

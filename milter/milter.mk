@@ -8,8 +8,6 @@ MILTER_OBJ   = $(MILTER_SRC:%.c=$(BUILD)/%.o)
 BOUNCEMILTER = $(BUILD)/bouncemilter
 
 PROGRAMS += $(BOUNCEMILTER)
-# (the top Makefile expanded $(PROGRAMS) already: name it again)
-programs: $(BOUNCEMILTER)
 
 $(BOUNCEMILTER): $(MILTER_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(MILTER_OBJ) $(LIB) $(LDLIBS_ALL) -lmilter
