@@ -1,7 +1,7 @@
 # bouncemilter.sieve - file bounces into folders by X-Bounce-Category.
 #
-# bouncemilter removes incoming copies of its X-Bounce-* fields and writes
-# its own, so on mail that passed through it they can be trusted. Folder
+# bouncemilter removes incoming X-Bounce-* fields and writes its own, so
+# on mail that passed through it these fields can be trusted. Folder
 # names use "/" as the hierarchy separator; with Maildir++ and Dovecot's
 # default "." separator, write "Bounces.Delayed" and so on.
 # Check it: sieve-test bouncemilter.sieve some-delivered-message

@@ -23,22 +23,6 @@
 #define CAP_COMPONENT	128
 #define CAP_SUMMARY	900
 
-/* The fields we write, after the prefix. */
-static const char *const field_suffixes[] = {
-	"Category", "Diagnosis", "Summary", "Original-Message-ID",
-};
-
-bool
-annotate_is_ours(const char *name, const char *prefix)
-{
-	size_t k;
-
-	for (k = 0; k < sizeof(field_suffixes) / sizeof(field_suffixes[0]); k++)
-		if (hdr_name_is(name, prefix, field_suffixes[k]))
-			return true;
-	return false;
-}
-
 /* A category as a token: [a-z0-9-], else "unknown". */
 static const char *
 token_or_unknown(const char *s)
@@ -96,7 +80,7 @@ diagnosis(struct actions *a, const char *prefix, const struct bounce_recipient *
 	hval_param(&v, "mta", rc->remote_mta, CAP_ADDR);
 	hval_param(&v, "component", rc->component, CAP_COMPONENT);
 	hval_param(&v, "feedback", rc->feedback_type, CAP_WORD);	/* ARF */
-	add_field(a, prefix, field_suffixes[1], &v);
+	add_field(a, prefix, "Diagnosis", &v);
 }
 
 void
@@ -107,7 +91,7 @@ annotate(struct actions *a, const char *prefix, const struct bounce_report *r)
 
 	hval_init(&v);
 	hval_text(&v, annotate_category(r), CAP_WORD);
-	add_field(a, prefix, field_suffixes[0], &v);
+	add_field(a, prefix, "Category", &v);
 
 	for (i = 0; i < r->nrcpt && i < ANNOTATE_MAX_DIAGNOSES; i++)
 		diagnosis(a, prefix, &r->rcpt[i]);
@@ -122,10 +106,10 @@ annotate(struct actions *a, const char *prefix, const struct bounce_report *r)
 				hval_lit(&v, " What to do: ");
 			hval_text(&v, rc->fix, CAP_SUMMARY);
 		}
-		add_field(a, prefix, field_suffixes[2], &v);
+		add_field(a, prefix, "Summary", &v);
 	}
 
 	hval_init(&v);
 	hval_msgid(&v, r->original.message_id, CAP_ADDR);
-	add_field(a, prefix, field_suffixes[3], &v);
+	add_field(a, prefix, "Original-Message-ID", &v);
 }

@@ -9,11 +9,6 @@
 
 #define ANNOTATE_MAX_DIAGNOSES	20	/* X-Bounce-Diagnosis fields per message */
 
-/* Is name one of the fields annotate() writes (any case)? Incoming
- * copies of exactly these are removed: other fields that merely share
- * the prefix belong to someone else. */
-bool	annotate_is_ours(const char *name, const char *prefix);
-
 /* The one-token category of a report: its first recipient's, else the
  * kind's (auto-reply, feedback), else "unknown". */
 const char *annotate_category(const struct bounce_report *);

@@ -228,17 +228,24 @@ set_mode(struct cursor *c, enum config_mode *dst, const char *val)
 	return fail(c, "Mode: \"%s\" is not route, annotate or log", val);
 }
 
-/* A header field name prefix: printable ASCII, no colon, no blank. */
+/*
+ * A header field name prefix. Every incoming field with it is removed, so
+ * it must name this milter's own family: "X-", a word of its own, and a
+ * closing "-" (X-Bounce-, X-Acme-Bounce-). "X-" or "List-" alone would
+ * delete other software's fields.
+ */
 static bool
 set_prefix(struct cursor *c, char *dst, size_t dstlen, const char *val)
 {
 	const char *p;
+	size_t len = strlen(val);
 
 	for (p = val; *p != '\0'; p++)
-		if (*p <= ' ' || *p >= 127 || *p == ':')
-			return fail(c, "HeaderPrefix: \"%s\" may hold only printable ASCII, no colon", val);
-	if (strlen(val) < 2)
-		return fail(c, "HeaderPrefix: \"%s\" is too short", val);
+		if (!isalnum((unsigned char)*p) && *p != '-')
+			return fail(c, "HeaderPrefix: \"%s\" may hold only letters, digits and '-'", val);
+	if (len < 5 || strncasecmp(val, "X-", 2) != 0 || val[len - 1] != '-' ||
+	    !isalnum((unsigned char)val[2]))
+		return fail(c, "HeaderPrefix: \"%s\" must look like X-Name- (its fields are all removed from incoming mail)", val);
 	return set_string(c, dst, dstlen, "HeaderPrefix", val);
 }
 

@@ -226,9 +226,7 @@ hdr_fold(const char *value, size_t len, size_t namelen, char *out, size_t outlen
 }
 
 bool
-hdr_name_is(const char *name, const char *prefix, const char *suffix)
+hdr_has_prefix(const char *name, const char *prefix)
 {
-	size_t n = strlen(prefix);
-
-	return strncasecmp(name, prefix, n) == 0 && strcasecmp(name + n, suffix) == 0;
+	return strncasecmp(name, prefix, strlen(prefix)) == 0;
 }

@@ -43,7 +43,8 @@ void	hval_msgid(struct hval *, const char *id, size_t cap);
  * bytes long, into out with "\n\t" between lines. Returns the length. */
 size_t	hdr_fold(const char *value, size_t len, size_t namelen, char *out, size_t outlen);
 
-/* Is name prefix+suffix, ASCII case-insensitively? */
-bool	hdr_name_is(const char *name, const char *prefix, const char *suffix);
+/* Is name (a header field name) one of ours: does it begin with prefix,
+ * ASCII case-insensitively? */
+bool	hdr_has_prefix(const char *name, const char *prefix);
 
 #endif /* HEADER_H */

@@ -4,8 +4,7 @@
  * The message is kept as raw bytes (header fields rebuilt as
  * "Name: value" CRLF, then the body) up to MaxScanBytes, the bytes the
  * engine will read anyway. Ordinary mail is let go at the end of the
- * header unless it carries a forged copy of one of our fields (the four
- * annotate.c writes, not everything with the prefix), which must
+ * header unless it carries a forged copy of one of our fields, which must
  * be deleted at the end of the message, highest index first: Postfix
  * renumbers the remaining fields after a delete, Sendmail does not, and
  * deleting downwards is right for both.
@@ -28,7 +27,7 @@
 #define BUF_INITIAL	(16 * 1024)
 #define RCPT_MAX	1000	/* Postfix's smtpd_recipient_limit default */
 #define RCPT_BYTES_MAX	(64 * 1024)
-#define OURS_MAX	8	/* our field names seen (4 we write) */
+#define OURS_MAX	64	/* distinct forged field names remembered */
 #define ADDR_MAX	512
 
 /* A field name of ours seen in the message, and how often. */
@@ -49,7 +48,7 @@ struct msg {
 
 	struct seen	 ours[OURS_MAX];
 	size_t		 nours;
-	bool		 ours_lost;	/* a name did not fit */
+	bool		 ours_lost;	/* more names than OURS_MAX */
 
 	char		**rcpt;
 	size_t		 nrcpt, rcpt_bytes;
@@ -220,7 +219,7 @@ count_ours(struct msg *m, const char *name)
 void
 msg_header(struct msg *m, const char *name, const char *value)
 {
-	if (annotate_is_ours(name, m->rt->cfg.header_prefix))
+	if (hdr_has_prefix(name, m->rt->cfg.header_prefix))
 		count_ours(m, name);
 	bounce_sniff_header(&m->sniff, name, strlen(name), value, strlen(value));
 	keep(m, name, strlen(name));
@@ -244,8 +243,9 @@ msg_eoh(struct msg *m)
 		log_msg(LOG_DEBUG, "%s: may be a report (%s)", msg_queue_id(m),
 		    bounce_sniff_describe(&m->sniff, why, sizeof(why)));
 	if (m->ours_lost)
-		log_msg(LOG_WARNING, "%s: incoming %s* field names too long or too "
-		    "many to remove", msg_queue_id(m), cfg->header_prefix);
+		log_msg(LOG_WARNING, "%s: more than %d distinct %s* field names; "
+		    "only the first %d are removed", msg_queue_id(m), OURS_MAX,
+		    cfg->header_prefix, OURS_MAX);
 	keep(m, "\r\n", 2);
 	return MSG_CONTINUE;
 }
@@ -303,7 +303,7 @@ delete_ours(struct msg *m, struct actions *a)
 		for (k = m->ours[i].count; k >= 1; k--, copies++)
 			actions_add(a, ACT_DELETE_HEADER, m->ours[i].name, k, NULL);
 	if (copies > 0)
-		log_msg(LOG_NOTICE, "%s: removing %d incoming copies of our %s* fields",
+		log_msg(LOG_NOTICE, "%s: removing %d incoming %s* field(s)",
 		    msg_queue_id(m), copies, m->rt->cfg.header_prefix);
 }
 

@@ -97,7 +97,7 @@ else
 	bad "Sendmail: DSN not annotated"; cat "$T/swaks.log" "$T/milter.log"; [ -n "${qf:-}" ] && cat "$qf"
 fi
 if qf=$(send "$FIX/forged.eml" '<mallory@example.net>') && grep -q '^H.*Subject: Your invoice' "$qf"; then
-	if grep -qi '^H[^:]*X-Bounce-\(Category\|Diagnosis\|Summary\|Original-Message-ID\):' "$qf"; then
+	if grep -qi '^H[^:]*X-Bounce-' "$qf"; then
 		bad "Sendmail: forged fields survived:"; grep -i 'X-Bounce' "$qf"
 	else
 		ok "Sendmail: 5 forged X-Bounce-* fields (3 copies, mixed case) removed"

@@ -67,6 +67,9 @@ badconf "Route * explode" "unknown action"
 badconf "Socket tcp:25" "expected unix"
 badconf "SocketMode 999" "octal"
 badconf "HeaderPrefix X Bounce" "HeaderPrefix"
+# Every incoming field with the prefix is removed: too wide a prefix is refused.
+badconf "HeaderPrefix X-" "must look like X-Name-"
+badconf "HeaderPrefix List-" "must look like X-Name-"
 badconf "EventLog relative/events" "absolute"
 badconf "SyslogFacility kernel" "unknown value"
 badconf "Mode log
