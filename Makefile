@@ -25,7 +25,7 @@ CC       ?= cc
 # The compiled rule patterns are cached (see rules/README.md); builds and
 # tests keep their cache in the build folder, not in $$HOME.
 export BOUNCE_RULES_CACHE ?= $(CURDIR)/$(BUILD)/rules-cache
-PKGS      = gmime-3.0 libpcre2-8 libhs jansson
+PKGS      = gmime-3.0 libhs jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmagic
 
