@@ -71,6 +71,9 @@ struct cursor {
 	size_t	    errlen;
 };
 
+static bool fail(struct cursor *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static bool
 fail(struct cursor *c, const char *fmt, ...)
 {
