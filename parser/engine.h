@@ -260,6 +260,8 @@ bool	mv_marker_any(const struct msgview *, const struct vendor_markers *,
 /* The best module for mv and its score; runs every module's detect(). */
 const struct vendor_module *vendor_best(struct msgview *, int *score);
 const struct vendor_module *vendor_by_name(const char *);
+/* The last resort (vendor/generic.c), tried when a module finds nothing. */
+extern const struct vendor_module vendor_generic;
 
 /* ---- classify helpers shared with the rules code -------------------- */
 

@@ -163,14 +163,14 @@ read_message(struct msgview *mv)
 		/* A failed parse leaves no recipients; the kind stays NONE
 		 * unless the module found some. */
 		size_t before = r->nrcpt;
-		const struct vendor_module *generic = vendor_by_name("generic");
+		const struct vendor_module *generic = &vendor_generic;
 
 		r->vendor = vm->name;
 		if (vm->parse(mv) > 0 && r->kind == BOUNCE_KIND_NONE)
 			r->kind = BOUNCE_KIND_NDR;
 		/* A module that knew the sender but not this wording: the
 		 * generic reading is better than none. */
-		if (r->nrcpt == before && vm != generic && generic != NULL &&
+		if (r->nrcpt == before && vm != generic &&
 		    generic->detect(mv) > 0 && generic->parse(mv) > 0 &&
 		    r->kind == BOUNCE_KIND_NONE)
 			r->kind = BOUNCE_KIND_NDR;
