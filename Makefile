@@ -88,6 +88,18 @@ $(VENDOR_LIST): FORCE
 
 $(BUILD)/parser/vendor.o: $(VENDOR_LIST)
 
+# The rules folder and the config file's path are compiled in: the files
+# that use them are rebuilt when PREFIX or SYSCONFDIR changes, so
+# `make install PREFIX=...` after a plain `make` installs programs that
+# look in the right places.
+PATHS_STAMP = $(BUILD)/paths.stamp
+$(PATHS_STAMP): FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(DATADIR)/rules $(SYSCONFDIR)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(BUILD)/parser/cli/bouncediag.o $(BUILD)/milter/config.o $(BUILD)/milter/main.o: $(PATHS_STAMP)
+
 FORCE:
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
