@@ -164,6 +164,32 @@ else
 	echo "  SKIP: sieve-test not installed"
 fi
 
+# 6b. procmail: the sample recipe files the same messages the same way.
+if command -v procmail >/dev/null; then
+	PM="$E2E/procmail"
+	mkdir -p "$PM/Maildir/new" "$PM/Maildir/cur" "$PM/Maildir/tmp"
+	# procmail refuses an rcfile others can write; use a private copy.
+	install -m 0600 "$TOP/conf/procmailrc" "$PM/procmailrc"
+	pm=0
+	for pair in '<20251117101502.4BC2F1A0042@mx1.example.net>=.Bounces.Bad-address' \
+	    '<autoreply-5521@example.org>=.Bounces.Auto-replies' \
+	    '<20251121060000.9F00A1A0077@mx1.example.net>=.Bounces.Delayed' \
+	    '<arf-report-88@isp.example.net>=.Bounces.Complaints' \
+	    '<minutes-42@example.org>=INBOX'; do
+		id=${pair%=*} want=${pair#*=}
+		f=$(e2e_wait_for carol "$id") || continue
+		procmail -m MAILDIR="$PM/Maildir/" DEFAULT="$PM/Maildir/" \
+		    LOGFILE="$PM/log" "$PM/procmailrc" < "$f"
+		# Maildir++: ".Folder/new/..." or the inbox's own "new/...".
+		got=$(grep -rlF -- "$id" "$PM/Maildir" | sed "s|^$PM/Maildir/||; s|/.*||" | head -n 1)
+		[ "$got" = new ] && got=INBOX
+		[ "$got" = "$want" ] || { bad "procmail filed $id into '$got', wanted $want"; pm=1; }
+	done
+	[ $pm = 0 ] && ok "procmail recipe files bounces by X-Bounce-Category"
+else
+	echo "  SKIP: procmail not installed"
+fi
+
 # 7. Routes, after a reload (SIGUSR1) of the running, unprivileged milter.
 e2e_milter_conf "Route mailbox-missing redirect bounces@e2e.test" \
 	"Route mailbox-full copy postmaster@e2e.test" "Route delayed quarantine" \
