@@ -4,31 +4,25 @@
  * Not bounces: the message was delivered and a program answered it. The
  * signals, strongest first: Auto-Submitted: auto-replied, the X-Autoreply
  * family and Precedence: auto_reply, then the subject prefixes that mail
- * programs put on such replies. Only asked when the message is not a
+ * programs put on such replies (words.c, shared with the milter's
+ * pre-check). Only asked when the message is not a
  * delivery or feedback report (DSNs carry Auto-Submitted too).
  */
 #include <string.h>
 
 #include "engine.h"
 #include "autoreply.h"
+#include "words.h"
 
-static const char *const subject_prefixes[] = {
-	"auto:", "automatic reply", "auto reply", "auto-reply", "autoreply",
-	"auto response", "auto-response", "autoresponse", "out of office",
-	"out of the office", "away from", "on vacation", "vacation reply",
-	"abwesenheitsnotiz", "automatische antwort", "réponse automatique",
-	"respuesta automática", "risposta automatica", "自動応答", "自動返信",
-	"不在通知",
-};
-
+/* Any field of the X-Autoreply family with a value. */
 static bool
-subject_says_autoreply(struct span subj)
+autoreply_field(const struct msgview *mv)
 {
+	const char *name;
 	size_t k;
 
-	subj = span_trim(subj);
-	for (k = 0; k < sizeof(subject_prefixes) / sizeof(subject_prefixes[0]); k++)
-		if (span_istarts(subj, subject_prefixes[k]))
+	for (k = 0; (name = words_nth(WORDS_AUTOREPLY_FIELD, k)) != NULL; k++)
+		if (span_trim(mv_header(mv, name)).len > 0)
 			return true;
 	return false;
 }
@@ -50,14 +44,12 @@ autoreply_detect(const struct msgview *mv)
 	/* RFC 3834: "no" says a person wrote it, whatever the subject. */
 	if (span_istarts(v, "no"))
 		return false;
-	if (span_trim(mv_header(mv, "X-Autoreply")).len > 0 ||
-	    span_trim(mv_header(mv, "X-Autorespond")).len > 0 ||
-	    span_trim(mv_header(mv, "X-Mail-Autoreply")).len > 0)
+	if (autoreply_field(mv))
 		return true;
 	v = span_trim(mv_header(mv, "Precedence"));
 	if (span_ieq(v, "auto_reply"))
 		return true;
-	return subject_says_autoreply(mv_header(mv, "Subject"));
+	return words_match(WORDS_AUTOREPLY_SUBJECT, span_trim(mv_header(mv, "Subject")));
 }
 
 void

@@ -2,57 +2,24 @@
  * signals.c - header signs that a message is a report, for detection.
  *
  * Shared by the vendor modules and the generic paths, so that "is this a
- * bounce at all?" is answered the same way everywhere.
+ * bounce at all?" is answered the same way everywhere. The words are the
+ * lists of words.c, which the milter's pre-check (sniff.c) reads too.
  */
 #include <string.h>
 
 #include "engine.h"
-
-static const char *const daemon_senders[] = {
-	"mailer-daemon", "mailer_daemon", "postmaster", "mail delivery",
-	"maildelivery", "mail administrator", "mailadmin", "mail-daemon",
-	"mdaemon", "bounce", "nobody@", "noreply-dsn", "microsoftexchange",
-	"mail system", "delivery subsystem", "deliverysubsystem",
-	"notification", "daemon@", "root@", "mail@",
-};
+#include "words.h"
 
 bool
 mv_from_daemon(const struct msgview *mv)
 {
-	struct span from = mv_header(mv, "From");
-	size_t k;
-
-	if (from.len == 0)
-		return false;
-	for (k = 0; k < sizeof(daemon_senders) / sizeof(daemon_senders[0]); k++)
-		if (span_ifind(from, daemon_senders[k]) != NULL)
-			return true;
-	return false;
+	return words_match(WORDS_DAEMON_SENDER, mv_header(mv, "From"));
 }
-
-static const char *const bounce_subjects[] = {
-	"undeliver", "undelivered", "delivery status", "delivery failure",
-	"delivery failed", "delivery notification", "failure notice",
-	"returned mail", "returned to sender", "mail delivery failed",
-	"non-delivery", "nondelivery", "non delivery", "could not be delivered",
-	"not delivered", "delivery has failed", "delivery problem",
-	"mail system error", "warning: could not send", "delayed mail",
-	"delivery delayed", "delivery report", "message delivery",
-	"bounce", "rejected", "mail failure", "permanent error",
-	"delivery error", "error sending", "unzustellbar", "non remis",
-	"no entregado", "配信", "エラー", "fehlgeschlagen", "nicht zustellbar",
-};
 
 bool
 mv_subject_bounce(const struct msgview *mv)
 {
-	struct span subj = mv_header(mv, "Subject");
-	size_t k;
-
-	for (k = 0; k < sizeof(bounce_subjects) / sizeof(bounce_subjects[0]); k++)
-		if (span_ifind(subj, bounce_subjects[k]) != NULL)
-			return true;
-	return false;
+	return words_match(WORDS_BOUNCE_SUBJECT, mv_header(mv, "Subject"));
 }
 
 bool

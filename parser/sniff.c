@@ -1,11 +1,13 @@
 /*
  * sniff.c - could this message be a report? (see sniff.h)
  *
- * The signs are the ones the parser itself trusts (signals.c,
- * autoreply.c, arf.c), read from header fields only. A sign is a bit;
- * the verdict is "any bit set". Matching is ASCII case-insensitive on the
- * raw value, so an RFC 2047-encoded subject is not recognised: such
- * reports almost always come with a null sender, which is.
+ * The signs are the ones the engine itself trusts, read from header
+ * fields only, with the engine's own word lists (words.c), so that a
+ * message the engine would diagnose is never let through unread. A sign
+ * is a bit; the verdict is "any bit set". Matching is ASCII
+ * case-insensitive on the raw value; a Subject or From that carries
+ * RFC 2047 encoded words or 8-bit text that is not UTF-8 is decoded the
+ * engine's way first, as it would be for the engine.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,50 +15,13 @@
 
 #include "engine.h"
 #include "sniff.h"
+#include "words.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* Local parts that only ever send reports (RFC 5321 4.5.5 wants <>). */
-static const char *const daemon_locals[] = {
-	"mailer-daemon", "mailer_daemon", "postmaster", "double-bounce",
-	"mdaemon",
-};
-
-static const char *const daemon_from_words[] = {
-	"mailer-daemon", "mailer_daemon", "postmaster", "post_master", "mail delivery",
-	"maildelivery", "mail administrator", "mail-daemon", "mdaemon",
-	"microsoftexchange", "mail system", "delivery subsystem",
-	"deliverysubsystem", "noreply-dsn",
-};
-
-static const char *const bounce_subject_words[] = {
-	"undeliver", "delivery status", "delivery failure", "delivery failed",
-	"delivery notification", "failure notice", "returned mail",
-	"returned to sender", "non-delivery", "nondelivery", "non delivery",
-	"could not be delivered", "not delivered", "delivery has failed",
-	"delivery problem", "mail system error", "could not send",
-	"delayed mail", "delivery delayed", "delivery report",
-	"message delivery", "bounce", "rejected", "mail failure",
-	"permanent error", "delivery error", "error sending", "unzustellbar",
-	"nicht zustellbar", "fehlgeschlagen", "non remis", "no entregado",
-	"abuse report", "feedback report", "complaint",
-};
-
-static const char *const autoreply_subject_starts[] = {
-	"auto:", "automatic reply", "auto reply", "auto-reply", "autoreply",
-	"auto response", "auto-response", "autoresponse", "out of office",
-	"out of the office", "away from", "on vacation", "vacation reply",
-	"abwesenheitsnotiz", "automatische antwort",
-};
-
-/* Fields whose mere presence marks an auto-reply or a report. */
-static const char *const autoreply_fields[] = {
-	"X-Autoreply", "X-Autorespond", "X-Mail-Autoreply",
-};
-static const char *const ndr_fields[] = {
-	"X-Failed-Recipients", "X-MS-Exchange-Message-Is-Ndr",
-	"X-Amz-Sns-Message-Id",		/* SES notifications sent by SNS */
-};
+/* Bytes of a Subject or From decoded: far more than any report's words
+ * need, and a bound on the work a hostile header can cause. */
+#define SNIFF_DECODE_MAX	2048
 
 static const char *const sign_names[] = {
 	"null-sender", "report-type", "auto-submitted", "autoreply-field",
@@ -64,42 +29,51 @@ static const char *const sign_names[] = {
 };
 
 static bool
-any_word(struct span s, const char *const *words, size_t n)
-{
-	size_t k;
-
-	for (k = 0; k < n; k++)
-		if (span_ifind(s, words[k]) != NULL)
-			return true;
-	return false;
-}
-
-static bool
-any_start(struct span s, const char *const *words, size_t n)
-{
-	size_t k;
-
-	for (k = 0; k < n; k++)
-		if (span_istarts(s, words[k]))
-			return true;
-	return false;
-}
-
-static bool
 name_is(const char *name, size_t nlen, const char *want)
 {
 	return strlen(want) == nlen && strncasecmp(name, want, nlen) == 0;
 }
 
-static bool
-name_in(const char *name, size_t nlen, const char *const *list, size_t n)
+static unsigned
+subject_signs(struct span v)
 {
-	size_t k;
+	unsigned signs = 0;
 
-	for (k = 0; k < n; k++)
-		if (name_is(name, nlen, list[k]))
-			return true;
-	return false;
+	if (words_match(WORDS_BOUNCE_SUBJECT, v))
+		signs |= SNIFF_BOUNCE_SUBJECT;
+	if (words_match(WORDS_AUTOREPLY_SUBJECT, v))
+		signs |= SNIFF_AUTOREPLY_SUBJECT;
+	return signs;
+}
+
+static unsigned
+from_signs(struct span v)
+{
+	return words_match(WORDS_DAEMON_SENDER, v) ? SNIFF_DAEMON_FROM : 0;
+}
+
+/*
+ * The signs of v as the engine will read it. Most values need no
+ * decoding and cost one pass; an encoded or 8-bit one that shows no
+ * sign raw is decoded (bounded) in an arena of its own.
+ */
+static unsigned
+decoded_signs(struct span v, unsigned (*signs_of)(struct span))
+{
+	struct arena *a;
+	unsigned signs = signs_of(v);
+
+	if (signs != 0 || v.len == 0)
+		return signs;
+	if (v.len > SNIFF_DECODE_MAX)
+		v.len = SNIFF_DECODE_MAX;
+	if (mem_ifind(v.p, v.len, "=?", 2) == NULL && utf8_valid(v.p, v.len))
+		return 0;
+	if ((a = arena_new()) == NULL)
+		return 0;
+	signs = signs_of(span_trim(mime_decode_header(a, v)));
+	arena_free(a);
+	return signs;
 }
 
 void
@@ -113,7 +87,6 @@ bounce_sniff_sender(struct bounce_sniff *sn, const char *addr, size_t len)
 {
 	struct span a = span_trim(span_make(addr, len));
 	const char *at;
-	size_t k;
 
 	if (a.len > 0 && a.p[0] == '<') {
 		a.p++;
@@ -126,12 +99,10 @@ bounce_sniff_sender(struct bounce_sniff *sn, const char *addr, size_t len)
 		sn->signs |= SNIFF_NULL_SENDER;
 		return;
 	}
-	at = memchr(a.p, '@', a.len);
-	if (at != NULL)
+	if ((at = memchr(a.p, '@', a.len)) != NULL)
 		a.len = (size_t)(at - a.p);
-	for (k = 0; k < NITEMS(daemon_locals); k++)
-		if (span_ieq(a, daemon_locals[k]))
-			sn->signs |= SNIFF_NULL_SENDER;
+	if (words_match(WORDS_DAEMON_LOCAL, a))
+		sn->signs |= SNIFF_NULL_SENDER;
 }
 
 void
@@ -140,11 +111,12 @@ bounce_sniff_header(struct bounce_sniff *sn, const char *name, size_t nlen,
 {
 	struct span v = span_trim(span_make(value, vlen));
 
-	if (name_is(name, nlen, "Content-Type")) {
-		if (span_istarts(v, "multipart/report") ||
-		    span_istarts(v, "message/delivery-status") ||
-		    span_istarts(v, "message/global-delivery-status") ||
-		    span_istarts(v, "message/feedback-report"))
+	if (name_is(name, nlen, "Subject")) {
+		sn->signs |= decoded_signs(v, subject_signs);
+	} else if (name_is(name, nlen, "From") || name_is(name, nlen, "Sender")) {
+		sn->signs |= decoded_signs(v, from_signs);
+	} else if (name_is(name, nlen, "Content-Type")) {
+		if (words_match(WORDS_REPORT_TYPE, v))
 			sn->signs |= SNIFF_REPORT_TYPE;
 	} else if (name_is(name, nlen, "Auto-Submitted")) {
 		if (v.len > 0 && !span_istarts(v, "no"))
@@ -152,22 +124,14 @@ bounce_sniff_header(struct bounce_sniff *sn, const char *name, size_t nlen,
 	} else if (name_is(name, nlen, "Precedence")) {
 		if (span_ieq(v, "auto_reply"))
 			sn->signs |= SNIFF_AUTOREPLY_FIELD;
-	} else if (name_in(name, nlen, autoreply_fields, NITEMS(autoreply_fields))) {
-		if (v.len > 0)
-			sn->signs |= SNIFF_AUTOREPLY_FIELD;
-	} else if (name_in(name, nlen, ndr_fields, NITEMS(ndr_fields))) {
-		if (v.len > 0 && !span_ieq(v, "false"))
-			sn->signs |= SNIFF_NDR_FIELD;
-	} else if (name_is(name, nlen, "From") || name_is(name, nlen, "Sender")) {
-		if (any_word(v, daemon_from_words, NITEMS(daemon_from_words)))
-			sn->signs |= SNIFF_DAEMON_FROM;
 	} else if (name_is(name, nlen, "Return-Path")) {
 		bounce_sniff_sender(sn, v.p, v.len);
-	} else if (name_is(name, nlen, "Subject")) {
-		if (any_word(v, bounce_subject_words, NITEMS(bounce_subject_words)))
-			sn->signs |= SNIFF_BOUNCE_SUBJECT;
-		if (any_start(v, autoreply_subject_starts, NITEMS(autoreply_subject_starts)))
-			sn->signs |= SNIFF_AUTOREPLY_SUBJECT;
+	} else if (words_match(WORDS_AUTOREPLY_FIELD, span_make(name, nlen))) {
+		if (v.len > 0)
+			sn->signs |= SNIFF_AUTOREPLY_FIELD;
+	} else if (words_match(WORDS_REPORT_FIELD, span_make(name, nlen))) {
+		if (v.len > 0 && !span_ieq(v, "false"))
+			sn->signs |= SNIFF_NDR_FIELD;
 	}
 }
 

@@ -5,8 +5,11 @@
  * A filter that sees mail header by header (a milter, a delivery agent)
  * feeds what it has here and lets ordinary mail go without reading its
  * body. The answer errs on the side of "maybe": a false "maybe" costs one
- * bounce_parse(), a false "no" loses a diagnosis. Header values are the
- * raw, possibly folded text; nothing here allocates or keeps pointers.
+ * bounce_parse(), a false "no" loses a diagnosis: every message the engine
+ * calls a report must get a "maybe" (test/unit/sniff_test.c checks it on
+ * every golden fixture). Header values are the raw, possibly folded text.
+ * Nothing here keeps pointers; only an encoded or 8-bit Subject or From
+ * is decoded, in memory freed before the call returns.
  */
 #ifndef SNIFF_H
 #define SNIFF_H
@@ -19,7 +22,7 @@
 #define SNIFF_REPORT_TYPE	0x0002	/* Content-Type: multipart/report ... */
 #define SNIFF_AUTO_SUBMITTED	0x0004	/* Auto-Submitted other than "no" */
 #define SNIFF_AUTOREPLY_FIELD	0x0008	/* X-Autoreply, Precedence: auto_reply ... */
-#define SNIFF_NDR_FIELD		0x0010	/* X-Failed-Recipients, Exchange NDR flag */
+#define SNIFF_NDR_FIELD		0x0010	/* X-Failed-Recipients, Exchange NDR flag ... */
 #define SNIFF_DAEMON_FROM	0x0020	/* From: MAILER-DAEMON, postmaster ... */
 #define SNIFF_BOUNCE_SUBJECT	0x0040	/* Subject: Undelivered Mail ... */
 #define SNIFF_AUTOREPLY_SUBJECT	0x0080	/* Subject: Automatic reply ... */

@@ -1,0 +1,36 @@
+/*
+ * words.h - the words that say "this message is a report", one list per
+ * vocabulary.
+ *
+ * The milter's header-only pre-check (sniff.c) and the engine's own
+ * detection (signals.c, autoreply.c) read the same lists, so what the
+ * engine would call a bounce or an auto-reply the pre-check lets through
+ * to it: the two cannot drift apart. Each list has one way of matching,
+ * fixed with the list, ASCII case-insensitive; words are stored in lower
+ * case and may be UTF-8 (Japanese subjects).
+ */
+#ifndef WORDS_H
+#define WORDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine.h"
+
+enum words_list {
+	WORDS_DAEMON_LOCAL,	/* whole local part of an envelope sender */
+	WORDS_DAEMON_SENDER,	/* anywhere in From: MAILER-DAEMON, postmaster */
+	WORDS_BOUNCE_SUBJECT,	/* anywhere in Subject: undeliverable ... */
+	WORDS_AUTOREPLY_SUBJECT,	/* start of Subject: automatic reply ... */
+	WORDS_AUTOREPLY_FIELD,	/* whole field name: X-Autoreply ... */
+	WORDS_REPORT_FIELD,	/* whole field name: X-Failed-Recipients ... */
+	WORDS_REPORT_TYPE,	/* start of Content-Type: multipart/report ... */
+	WORDS_NLISTS
+};
+
+/* Does s match a word of the list, in the list's way? */
+bool	words_match(enum words_list, struct span s);
+/* The list's k-th word, NULL past its end (tests, field-name loops). */
+const char *words_nth(enum words_list, size_t k);
+
+#endif /* WORDS_H */
