@@ -9,44 +9,60 @@
 #include <ctype.h>
 #include <stdint.h>
 #include <string.h>
-#include <strings.h>
 
 #include "engine.h"
 
 static const char replacement[] = "\xEF\xBF\xBD";	/* U+FFFD */
 
+/* isspace() of the C locale, without a call per byte. */
+static inline bool
+ascii_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 struct span
 span_trim(struct span s)
 {
-	while (s.len > 0 && isspace((unsigned char)s.p[0])) {
+	while (s.len > 0 && ascii_space((unsigned char)s.p[0])) {
 		s.p++;
 		s.len--;
 	}
-	while (s.len > 0 && isspace((unsigned char)s.p[s.len - 1]))
+	while (s.len > 0 && ascii_space((unsigned char)s.p[s.len - 1]))
 		s.len--;
 	return s;
-}
-
-bool
-span_ieq(struct span s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.len == n && strncasecmp(s.p, lit, n) == 0;
-}
-
-bool
-span_istarts(struct span s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.len >= n && strncasecmp(s.p, lit, n) == 0;
 }
 
 static inline unsigned char
 ascii_lower(unsigned char c)
 {
 	return c >= 'A' && c <= 'Z' ? c | 0x20 : c;
+}
+
+/* Both compare as strncasecmp() does in the C locale, in one pass
+ * without a strlen() first: they run for every field of every header. */
+bool
+span_ieq(struct span s, const char *lit)
+{
+	size_t i;
+
+	for (i = 0; i < s.len; i++)
+		if (lit[i] == '\0' ||
+		    ascii_lower((unsigned char)s.p[i]) != ascii_lower((unsigned char)lit[i]))
+			return false;
+	return lit[i] == '\0';
+}
+
+bool
+span_istarts(struct span s, const char *lit)
+{
+	size_t i;
+
+	for (i = 0; lit[i] != '\0'; i++)
+		if (i == s.len ||
+		    ascii_lower((unsigned char)s.p[i]) != ascii_lower((unsigned char)lit[i]))
+			return false;
+	return true;
 }
 
 /*
@@ -143,50 +159,102 @@ utf8_seq_len(const unsigned char *p, size_t avail)
 	return n;
 }
 
+/* Length of the run of ASCII bytes (below 0x80) that starts p: eight at
+ * a time, since nearly all mail is ASCII. */
+static size_t
+ascii_run(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+	uint64_t w;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, sizeof(w));
+		if (w & UINT64_C(0x8080808080808080))
+			break;
+	}
+	while (i < len && p[i] < 0x80)
+		i++;
+	return i;
+}
+
+/* Does the word hold a byte of value 0 (the classic bit trick: exact
+ * for the question "any?")? */
+static inline bool
+word_has_zero(uint64_t w)
+{
+	return ((w - UINT64_C(0x0101010101010101)) & ~w & UINT64_C(0x8080808080808080)) != 0;
+}
+
+/* Length of the run of bytes that text_clean_utf8() copies as they are:
+ * ASCII other than NUL and CR. */
+static size_t
+plain_run(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+	uint64_t w;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, sizeof(w));
+		if ((w & UINT64_C(0x8080808080808080)) || word_has_zero(w) ||
+		    word_has_zero(w ^ UINT64_C(0x0d0d0d0d0d0d0d0d)))
+			break;
+	}
+	while (i < len && p[i] < 0x80 && p[i] != '\0' && p[i] != '\r')
+		i++;
+	return i;
+}
+
 bool
 utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, n;
 
-	while (i < len) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
+	for (;;) {
+		i += ascii_run(p + i, len - i);
+		if (i == len)
+			return true;
 		if ((n = utf8_seq_len(p + i, len - i)) == 0)
 			return false;
 		i += n;
 	}
-	return true;
 }
 
 struct span
 text_clean_utf8(struct arena *a, struct span s)
 {
 	const unsigned char *p = (const unsigned char *)s.p;
+	const char *nul;
 	char *out, *o;
-	size_t i = 0, n, need = 0;
+	size_t i = 0, n, need = s.len, r;
 
-	/* Size the output exactly: a replaced byte takes three. A transient
+	/* Size the output exactly enough: a NUL or an invalid byte becomes
+	 * three (U+FFFD), everything else at most what it was. A transient
 	 * worst-case buffer would be three times the input, for nothing. */
-	while (i < s.len) {
-		if (p[i] < 0x80 && p[i] != '\0') {
-			need++;
+	for (nul = s.p; (nul = memchr(nul, '\0', s.len - (size_t)(nul - s.p))) != NULL; nul++)
+		need += 2;
+	for (;;) {
+		i += ascii_run(p + i, s.len - i);
+		if (i == s.len)
+			break;
+		if ((n = utf8_seq_len(p + i, s.len - i)) == 0) {
+			need += 2;
 			i++;
-		} else if (p[i] != '\0' && (n = utf8_seq_len(p + i, s.len - i)) != 0) {
-			need += n;
+		} else
 			i += n;
-		} else {
-			need += 3;
-			i++;
-		}
 	}
 	if ((out = arena_alloc(a, need + 1)) == NULL)
 		return SPAN_EMPTY;
 	o = out;
 	i = 0;
 	while (i < s.len) {
+		if ((r = plain_run(p + i, s.len - i)) > 0) {
+			memcpy(o, p + i, r);
+			o += r;
+			i += r;
+			if (i == s.len)
+				break;
+		}
 		if (p[i] == '\r') {
 			*o++ = '\n';
 			i += (i + 1 < s.len && p[i + 1] == '\n') ? 2 : 1;
@@ -194,8 +262,6 @@ text_clean_utf8(struct arena *a, struct span s)
 			memcpy(o, replacement, 3);
 			o += 3;
 			i++;
-		} else if (p[i] < 0x80) {
-			*o++ = (char)p[i++];
 		} else if ((n = utf8_seq_len(p + i, s.len - i)) == 0) {
 			memcpy(o, replacement, 3);
 			o += 3;
@@ -229,6 +295,21 @@ text_field(struct arena *a, struct span s)
 	o = out;
 	p = (const unsigned char *)s.p;
 	for (i = 0; i < s.len;) {
+		/* The common case, a run of printable ASCII, byte by byte
+		 * without the general checks below. */
+		if (p[i] > ' ' && p[i] < 0x7F) {
+			size_t room;
+
+			if ((size_t)(o - out) + (blank ? 1 : 0) + 1 > cap)
+				break;
+			if (blank && o > out)
+				*o++ = ' ';
+			blank = false;
+			for (room = cap - (size_t)(o - out); room > 0 && i < s.len &&
+			    p[i] > ' ' && p[i] < 0x7F; room--)
+				*o++ = (char)p[i++];
+			continue;
+		}
 		if (p[i] < 0x20 || p[i] == 0x7F) {
 			/* Folding, tabs and every other control: one blank. */
 			blank = true;
