@@ -7,16 +7,15 @@
  * texts also the component (RESOLVER.ADR.RecipientNotFound). One pass of
  * small scanners, no regular expressions: this runs for every recipient.
  */
-#include <ctype.h>
 #include <string.h>
-#include <strings.h>
 
+#include "ascii.h"
 #include "engine.h"
 
 static bool
 is_digit_at(struct span s, size_t i)
 {
-	return i < s.len && isdigit((unsigned char)s.p[i]);
+	return i < s.len && ascii_isdigit((unsigned char)s.p[i]);
 }
 
 /* Length of "D.DDD.DDD" at i, with class 2, 4 or 5; 0 if none. */
@@ -31,7 +30,7 @@ status_at(struct span s, size_t i)
 	if (i > 0 && (s.p[i - 1] == 'v' || s.p[i - 1] == 'V'))
 		return 0;
 	/* Not the tail of a number or of a dotted quad. */
-	if (i > 0 && (isalnum((unsigned char)s.p[i - 1]) || s.p[i - 1] == '.' ||
+	if (i > 0 && (ascii_isalnum((unsigned char)s.p[i - 1]) || s.p[i - 1] == '.' ||
 	    s.p[i - 1] == '/'))
 		return 0;
 	j++;
@@ -51,7 +50,7 @@ status_at(struct span s, size_t i)
 	if (n == 0 || is_digit_at(s, j))
 		return 0;
 	/* 5.1.1.1 is an address, 5.1.1a a word. */
-	if (j < s.len && (isalpha((unsigned char)s.p[j]) ||
+	if (j < s.len && (ascii_isalpha((unsigned char)s.p[j]) ||
 	    (s.p[j] == '.' && is_digit_at(s, j + 1))))
 		return 0;
 	return j - i;
@@ -88,12 +87,12 @@ reply_at(struct span s, size_t i)
 		return false;
 	if (i > 0) {
 		c = s.p[i - 1];
-		if (isalnum((unsigned char)c) || c == '.' || c == '-' || c == '/' ||
+		if (ascii_isalnum((unsigned char)c) || c == '.' || c == '-' || c == '/' ||
 		    c == '+' || c == ',')
 			return false;
 		/* A group of an IPv6 address ("2606:2800:220:1"), not
 		 * "ERROR_CODE :550". */
-		if (c == ':' && i > 1 && (isxdigit((unsigned char)s.p[i - 2]) ||
+		if (c == ':' && i > 1 && (ascii_isxdigit((unsigned char)s.p[i - 2]) ||
 		    s.p[i - 2] == ':'))
 			return false;
 	}
@@ -151,6 +150,9 @@ find_codes(struct span s, struct diag_info *d)
 		size_t reply = SIZE_MAX;
 		bool specific;
 
+		/* Both kinds of code start with their class digit. */
+		if (s.p[i] != '2' && s.p[i] != '4' && s.p[i] != '5')
+			continue;
 		if (reply_at(s, i)) {
 			if (first_reply == SIZE_MAX)
 				first_reply = i;
@@ -233,13 +235,14 @@ static bool
 phrase_at(const char *p, const char *end, const char *phrase)
 {
 	for (; *phrase != '\0'; p++, phrase++)
-		if (p == end || (char)tolower((unsigned char)*p) != *phrase)
+		if (p == end || (char)ascii_tolower((unsigned char)*p) != *phrase)
 			return false;
 	return true;
 }
 
 /* The earliest phrase wins, table order breaks a tie. One pass over the
- * text: phrases start words, so only word starts are tried. */
+ * text: phrases start words, so only word starts are tried, and only
+ * those whose letter starts some phrase. */
 static void
 find_command(struct span s, struct diag_info *d)
 {
@@ -249,9 +252,15 @@ find_command(struct span s, struct diag_info *d)
 	for (p = s.p; p < end; p++) {
 		char c;
 
-		if (p > s.p && isalnum((unsigned char)p[-1]))
+		if (p > s.p && ascii_isalnum((unsigned char)p[-1]))
 			continue;
-		c = (char)tolower((unsigned char)*p);
+		c = (char)ascii_tolower((unsigned char)*p);
+		switch (c) {
+		case 'a': case 'e': case 'i': case 'm': case 'r': case 's': case 'w':
+			break;
+		default:
+			continue;
+		}
 		for (k = 0; k < sizeof(command_phrases) / sizeof(command_phrases[0]); k++) {
 			if (command_phrases[k].phrase[0] != c ||
 			    !phrase_at(p, end, command_phrases[k].phrase))
@@ -266,7 +275,7 @@ find_command(struct span s, struct diag_info *d)
 static bool
 host_char(unsigned char c)
 {
-	return isalnum(c) || c == '-' || c == '.' || c == '_';
+	return ascii_isalnum(c) || c == '-' || c == '.' || c == '_';
 }
 
 /* "host mx.example.com[192.0.2.1] said", "connect to mx.example.com[...]" */
@@ -297,32 +306,37 @@ find_host(struct span s, struct diag_info *d)
 }
 
 /* Microsoft component names: RESOLVER.ADR.RecipientNotFound,
- * STOREDRV.Deliver.Exception:QuotaExceededException..., QUEUE.Expired. */
+ * STOREDRV.Deliver.Exception:QuotaExceededException..., QUEUE.Expired.
+ * A name is a whole word (case matters: these are identifiers) followed
+ * by a dot, so the text is searched for dots and the word before each
+ * is compared: the first one that is a prefix starts the component. */
 static void
 find_component(struct span s, struct diag_info *d)
 {
 	static const char *const prefix[] = {
-		"RESOLVER.", "STOREDRV.", "QUEUE.", "ROUTING.", "CAT.",
-		"SMTPSEND.", "SMTPRECEIVE.", "AMQUEUE.", "DNS.",
+		"RESOLVER", "STOREDRV", "QUEUE", "ROUTING", "CAT",
+		"SMTPSEND", "SMTPRECEIVE", "AMQUEUE", "DNS",
 	};
-	const char *best = NULL, *end = s.p + s.len, *p;
+	const char *best = NULL, *end = s.p + s.len, *p, *dot, *w;
 	size_t k;
 
-	for (k = 0; k < sizeof(prefix) / sizeof(prefix[0]); k++) {
-		const char *hit = NULL, *from = s.p;
-
-		/* Case matters: these are identifiers, not words. */
-		while ((hit = memmem(from, (size_t)(end - from), prefix[k], strlen(prefix[k]))) != NULL) {
-			if (hit == s.p || !isalnum((unsigned char)hit[-1]))
+	for (dot = s.p; best == NULL &&
+	    (dot = memchr(dot, '.', (size_t)(end - dot))) != NULL; dot++) {
+		/* The word before the dot; no prefix is longer than 11. */
+		for (w = dot; w > s.p && dot - w <= 11 && ascii_isalnum((unsigned char)w[-1]); w--)
+			;
+		if (w == dot || (w > s.p && ascii_isalnum((unsigned char)w[-1])))
+			continue;
+		for (k = 0; k < sizeof(prefix) / sizeof(prefix[0]); k++)
+			if (strlen(prefix[k]) == (size_t)(dot - w) &&
+			    memcmp(w, prefix[k], (size_t)(dot - w)) == 0) {
+				best = w;
 				break;
-			from = hit + 1;
-		}
-		if (hit != NULL && (best == NULL || hit < best))
-			best = hit;
+			}
 	}
 	if (best == NULL)
 		return;
-	for (p = best; p < end && (isalnum((unsigned char)*p) || *p == '.' || *p == ':' || *p == '_'); p++)
+	for (p = best; p < end && (ascii_isalnum((unsigned char)*p) || *p == '.' || *p == ':' || *p == '_'); p++)
 		;
 	while (p > best && (p[-1] == '.' || p[-1] == ':'))
 		p--;
