@@ -23,6 +23,7 @@
 
 #include "engine.h"
 #include "rules.h"
+#include "speed.h"
 
 #define VENDOR(n) extern const struct vendor_module vendor_##n;
 #include "vendor_list.h"
@@ -212,6 +213,20 @@ mv_marker(const struct msgview *mv, const struct vendor_markers *m, unsigned k,
 	/* Past the scanned window: an occurrence ends beyond it. */
 	from = mv->scan->window >= len ? mv->scan->window - len + 1 : 0;
 	return mem_ifind(mv->body.p + from, within - from, phrase, len) != NULL;
+}
+
+size_t
+mv_marker_end(const struct msgview *mv, const struct vendor_markers *m, unsigned k)
+{
+	const char *phrase = m->phrase[k], *hit;
+	size_t len = strlen(phrase), window = mv->body.len;
+
+	if (mv->scan != NULL && scan_body(mv, mv->scan))
+		return mv->scan->end[m->base + k];
+	if (window > VENDOR_SCAN_BYTES)
+		window = VENDOR_SCAN_BYTES;
+	hit = mem_ifind(mv->body.p, window, phrase, len);
+	return hit != NULL ? (size_t)(hit - mv->body.p) + len : 0;
 }
 
 bool

@@ -10,11 +10,13 @@
  * (the accented letters are left out).
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
 #include "engine.h"
 #include "msndr.h"
+#include "speed.h"
 
 #define HEADING_MAX	160	/* longer lines are prose, not headings */
 #define DETECT_BYTES	(64 * 1024)	/* detect() looks this far */
@@ -635,26 +637,66 @@ msndr_refine(struct msgview *mv, const struct msndr *m)
 	}
 }
 
+/* The phrases of a list that occur in the body, as bits, and where the
+ * earliest of them starts (lowered into *first). */
+static uint64_t
+present_phrases(const struct msgview *mv, const struct vendor_markers *m,
+		size_t *first)
+{
+	uint64_t bits = 0;
+	size_t end, len;
+	unsigned k;
+
+	for (k = 0; m->phrase[k] != NULL && k < 64; k++) {
+		if ((end = mv_marker_end(mv, m, k)) == 0)
+			continue;
+		bits |= (uint64_t)1 << k;
+		len = strlen(m->phrase[k]);
+		if (end - len < *first)
+			*first = end - len;
+	}
+	return bits;
+}
+
+/* heading(), asking only about the phrases that occur at all. */
+static bool
+heading_of(struct span t, const char *const *list, uint64_t present)
+{
+	size_t k;
+
+	if (present == 0 || t.len == 0 || t.len > HEADING_MAX)
+		return false;
+	for (k = 0; list[k] != NULL && k < 64; k++)
+		if ((present >> k & 1) && span_ifind(t, list[k]) != NULL)
+			return true;
+	return false;
+}
+
 bool
 msndr_marker(const struct msgview *mv)
 {
 	struct span body = mv->body, line, t;
-	size_t pos = 0;
+	size_t pos = SIZE_MAX;
+	uint64_t admin, failed, delayed, newest;
 
-	/* A heading line holds one of the phrases; most bodies have none. */
-	if (!mv_marker_any(mv, &admin_markers, DETECT_BYTES) &&
-	    !mv_marker_any(mv, &failed_markers, DETECT_BYTES) &&
-	    !mv_marker_any(mv, &delayed_markers, DETECT_BYTES) &&
-	    !mv_marker_any(mv, &newest_markers, DETECT_BYTES))
+	/* A heading line holds one of the phrases; most bodies have none,
+	 * and no line before the first phrase can be a heading. */
+	admin = present_phrases(mv, &admin_markers, &pos);
+	failed = present_phrases(mv, &failed_markers, &pos);
+	delayed = present_phrases(mv, &delayed_markers, &pos);
+	newest = present_phrases(mv, &newest_markers, &pos);
+	if (pos == SIZE_MAX)
 		return false;
 	if (body.len > DETECT_BYTES)
 		body.len = DETECT_BYTES;
+	while (pos > 0 && body.p[pos - 1] != '\n')
+		pos--;
 	while (span_next_line(body, &pos, &line)) {
 		t = span_trim(line);
-		if (heading(t, admin_heads) || heading(t, failed_heads) ||
-		    heading(t, delayed_heads))
+		if (heading_of(t, admin_heads, admin) || heading_of(t, failed_heads, failed) ||
+		    heading_of(t, delayed_heads, delayed))
 			return true;
-		if (span_istarts(t, "your message to ") &&
+		if (newest != 0 && span_istarts(t, "your message to ") &&
 		    (span_ifind(t, "couldn't be delivered") != NULL ||
 		     span_ifind(t, "could not be delivered") != NULL ||
 		     span_ifind(t, "been delivered yet") != NULL))
