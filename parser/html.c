@@ -5,11 +5,10 @@
  * bodies are dropped, the common entities are decoded. Enough to read
  * "Remote Server returned ..." out of an Exchange report.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "ascii.h"
 #include "engine.h"
 #include "html.h"
 
@@ -21,7 +20,21 @@ static const struct {
 	{ "apos", "'" }, { "nbsp", " " }, { "#39", "'" },
 };
 
-/* Does the tag at p (after '<') open or close a block element? */
+/* Does p (len bytes) start with lit (lower case), ASCII
+ * case-insensitively? */
+static bool
+starts_ci(const char *p, size_t len, const char *lit)
+{
+	size_t i;
+
+	for (i = 0; lit[i] != '\0'; i++)
+		if (i == len || ascii_tolower((unsigned char)p[i]) != (unsigned char)lit[i])
+			return false;
+	return true;
+}
+
+/* Does the tag at p (after '<') open or close a block element? Its name
+ * is read once and compared by length, not tried against every name. */
 static bool
 tag_breaks_line(const char *p, size_t len)
 {
@@ -34,12 +47,14 @@ tag_breaks_line(const char *p, size_t len)
 		p++;
 		len--;
 	}
-	for (k = 0; k < sizeof(block) / sizeof(block[0]); k++) {
-		n = strlen(block[k]);
-		if (len >= n && strncasecmp(p, block[k], n) == 0 &&
-		    (len == n || !isalnum((unsigned char)p[n])))
+	/* A name is letters and digits; the longest listed is five. */
+	for (n = 0; n < len && n <= 5 && ascii_isalnum((unsigned char)p[n]); n++)
+		;
+	if (n == 0 || n > 5)
+		return false;
+	for (k = 0; k < sizeof(block) / sizeof(block[0]); k++)
+		if (strlen(block[k]) == n && starts_ci(p, n, block[k]))
 			return true;
-	}
 	return false;
 }
 
@@ -85,6 +100,12 @@ html_to_text(struct arena *a, struct span h)
 	while (i < h.len) {
 		char c = h.p[i];
 
+		/* Most bytes are text that stays as it is. */
+		if (c != '<' && c != '&' && c != '\r' && c != '\n') {
+			*o++ = c;
+			i++;
+			continue;
+		}
 		if (c == '<') {
 			const char *end = memchr(h.p + i, '>', h.len - i);
 			size_t tlen;
@@ -92,8 +113,8 @@ html_to_text(struct arena *a, struct span h)
 			if (end == NULL)
 				break;
 			tlen = (size_t)(end - (h.p + i + 1));
-			if ((tlen >= 5 && strncasecmp(h.p + i + 1, "style", 5) == 0) ||
-			    (tlen >= 6 && strncasecmp(h.p + i + 1, "script", 6) == 0)) {
+			if (starts_ci(h.p + i + 1, tlen, "style") ||
+			    starts_ci(h.p + i + 1, tlen, "script")) {
 				const char *close = mem_ifind(end, h.len - (size_t)(end - h.p),
 				    h.p[i + 2] == 't' || h.p[i + 2] == 'T' ? "</style" : "</script",
 				    h.p[i + 2] == 't' || h.p[i + 2] == 'T' ? 7 : 8);
@@ -104,10 +125,10 @@ html_to_text(struct arena *a, struct span h)
 				if (end == NULL)
 					break;
 			} else {
-				if (tlen >= 3 && strncasecmp(h.p + i + 1, "pre", 3) == 0 &&
-				    (tlen == 3 || !isalnum((unsigned char)h.p[i + 4])))
+				if (starts_ci(h.p + i + 1, tlen, "pre") &&
+				    (tlen == 3 || !ascii_isalnum((unsigned char)h.p[i + 4])))
 					in_pre = true;
-				else if (tlen >= 4 && strncasecmp(h.p + i + 1, "/pre", 4) == 0)
+				else if (starts_ci(h.p + i + 1, tlen, "/pre"))
 					in_pre = false;
 				if (tag_breaks_line(h.p + i + 1, tlen))
 					*o++ = '\n';

@@ -408,6 +408,12 @@ struct walk {
 	size_t		 cap;		/* leaves allocated */
 	unsigned	 parts;
 	size_t		 budget;	/* decoded bytes still allowed */
+	/* The top-level header block, indexed already (mime_view_build):
+	 * the walk reads its Content-* fields from the index instead of
+	 * parsing the block a second time. NULL if the index is partial. */
+	const struct mv_headers *top;
+	size_t		 top_hdr_len;
+	size_t		 top_body_at;
 };
 
 static void
@@ -565,15 +571,24 @@ walk_entity(struct walk *w, struct span entity, unsigned depth, bool in_returned
 		report_truncate(mv->report, "mime parts");
 		return;
 	}
-	body_at = header_block_end(entity, &hdr_len);
-	if (hdr_len > mv->limits->max_header_bytes * 8) {
-		report_truncate(mv->report, "header bytes");
-		hdr_len = mv->limits->max_header_bytes * 8;
-	}
-	block = span_make(entity.p, hdr_len);
-	body = span_make(entity.p + body_at, entity.len - body_at);
 	memset(&head, 0, sizeof(head));
-	header_fields(block, collect_part_head, &head);
+	if (depth == 0 && w->top != NULL) {
+		size_t i;
+
+		hdr_len = w->top_hdr_len;
+		body_at = w->top_body_at;
+		for (i = 0; i < w->top->n; i++)
+			collect_part_head(w->top->field[i].name, w->top->field[i].raw, &head);
+	} else {
+		body_at = header_block_end(entity, &hdr_len);
+		if (hdr_len > mv->limits->max_header_bytes * 8) {
+			report_truncate(mv->report, "header bytes");
+			hdr_len = mv->limits->max_header_bytes * 8;
+		}
+		block = span_make(entity.p, hdr_len);
+		header_fields(block, collect_part_head, &head);
+	}
+	body = span_make(entity.p + body_at, entity.len - body_at);
 	type = head.type.len > 0 && memchr(head.type.p, '/', head.type.len) != NULL ?
 	    text_lower(mv->arena, head.type) : default_type;
 	if (depth == 0) {
@@ -731,10 +746,16 @@ mime_view_build(struct msgview *mv, const char *msg, size_t len)
 	h->arena = mv->arena;
 	mv->headers = h;
 
-	header_block_end(in, &hdr_len);
+	w.top_body_at = header_block_end(in, &hdr_len);
 	header_fields(span_make(in.p, hdr_len), index_top_field, h);
 	if (h->n == MAX_TOP_HEADERS)
 		report_truncate(mv->report, "header fields");
+	else if (hdr_len <= mv->limits->max_header_bytes * 8) {
+		/* Every field is in the index: the walk need not parse the
+		 * block again. */
+		w.top = h;
+		w.top_hdr_len = hdr_len;
+	}
 
 	w.budget = mv->limits->max_scan_bytes;
 	walk_entity(&w, in, 0, false, "text/plain");
@@ -746,6 +767,27 @@ void
 mime_view_release(struct msgview *mv)
 {
 	mv->headers = NULL;	/* everything lives in the report's arena */
+}
+
+/* A folded value with nothing to decode (most Received fields): every
+ * line end (CRLF, CR or LF) and tab becomes one blank, in one pass. The
+ * same as GMime's decoding, which would hand the text back as it is,
+ * followed by the unfolding below. */
+static struct span
+unfold_plain(struct arena *a, struct span s)
+{
+	char *out = arena_alloc(a, s.len + 1), *o;
+	size_t i;
+
+	if ((o = out) == NULL)
+		return SPAN_EMPTY;
+	for (i = 0; i < s.len; i++) {
+		if (s.p[i] == '\r' && i + 1 < s.len && s.p[i + 1] == '\n')
+			i++;
+		*o++ = s.p[i] == '\r' || s.p[i] == '\n' || s.p[i] == '\t' ? ' ' : s.p[i];
+	}
+	*o = '\0';
+	return span_make(out, (size_t)(o - out));
 }
 
 /* Unfold, RFC 2047-decode and make UTF-8 a raw header value. */
@@ -763,31 +805,27 @@ header_value_decode(struct arena *a, struct span raw, size_t cap)
 	    memchr(s.p, '\0', s.len) == NULL;
 	if (plain && memchr(s.p, '\n', s.len) == NULL)
 		return s;
-	if (plain) {
-		/* Folded, but nothing to decode (most Received fields):
-		 * GMime would hand the text back as it is. */
-		s = text_clean_utf8(a, s);
-	} else {
-		if ((tmp = g_strndup(s.p, s.len)) == NULL)
-			return SPAN_EMPTY;
-		charset_pin_words(s);
-		/* Raw 8-bit text first becomes UTF-8 by the fallback charsets. */
-		if (!utf8_valid(tmp, strlen(tmp))) {
-			charset_pin("ISO-2022-JP", 11);
-			charset_pin("Shift_JIS", 9);
-			charset_pin("windows-1252", 12);
-			u = g_mime_utils_decode_8bit(parser_options, tmp, strlen(tmp));
-			g_free(tmp);
-			if ((tmp = u) == NULL)
-				return SPAN_EMPTY;
-		}
-		dec = g_mime_utils_header_decode_text(parser_options, tmp);
+	if (plain)
+		return unfold_plain(a, s);
+	if ((tmp = g_strndup(s.p, s.len)) == NULL)
+		return SPAN_EMPTY;
+	charset_pin_words(s);
+	/* Raw 8-bit text first becomes UTF-8 by the fallback charsets. */
+	if (!utf8_valid(tmp, strlen(tmp))) {
+		charset_pin("ISO-2022-JP", 11);
+		charset_pin("Shift_JIS", 9);
+		charset_pin("windows-1252", 12);
+		u = g_mime_utils_decode_8bit(parser_options, tmp, strlen(tmp));
 		g_free(tmp);
-		if (dec == NULL)
+		if ((tmp = u) == NULL)
 			return SPAN_EMPTY;
-		s = text_clean_utf8(a, span_make(dec, strlen(dec)));
-		g_free(dec);
 	}
+	dec = g_mime_utils_header_decode_text(parser_options, tmp);
+	g_free(tmp);
+	if (dec == NULL)
+		return SPAN_EMPTY;
+	s = text_clean_utf8(a, span_make(dec, strlen(dec)));
+	g_free(dec);
 	/* text_field-style unfolding happens when stored; here only the
 	 * line ends go, so that searches see one line. */
 	for (p = (char *)s.p, i = 0; i < s.len; i++)
