@@ -113,6 +113,25 @@ host_name(const char *in, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
+/* fnmatch(glob, s, FNM_CASEFOLD), with the shapes the rules mostly use
+ * answered without it: a plain word, and "*" before a plain suffix. */
+static bool
+glob_match(const char *glob, const char *s)
+{
+	static const char meta[] = "*?[\\";
+	const char *m = strpbrk(glob, meta);
+	size_t gl, sl;
+
+	if (m == NULL)
+		return strcasecmp(glob, s) == 0;
+	if (m == glob && glob[0] == '*' && strpbrk(glob + 1, meta) == NULL) {
+		gl = strlen(glob + 1);
+		sl = strlen(s);
+		return sl >= gl && strcasecmp(s + sl - gl, glob + 1) == 0;
+	}
+	return fnmatch(glob, s, FNM_CASEFOLD) == 0;
+}
+
 static bool
 glob_any(const struct rule_cond *c, const char *s)
 {
@@ -121,7 +140,7 @@ glob_any(const struct rule_cond *c, const char *s)
 	if (s[0] == '\0')
 		return false;
 	for (i = 0; i < c->n; i++)
-		if (fnmatch(c->word[i], s, FNM_CASEFOLD) == 0)
+		if (glob_match(c->word[i], s))
 			return true;
 	return false;
 }
@@ -142,6 +161,7 @@ struct subject {
 	const struct bounce_report	*report;
 	const struct bounce_recipient	*rc;
 	const struct match_set		*match;
+	struct status_parts		 status;	/* rc->status, split */
 	char				 remote[HOST_MAX];
 	char				 reporting[HOST_MAX];
 };
@@ -167,7 +187,7 @@ cond_holds(const struct rule_cond *c, const struct subject *sj)
 		return true;
 	case COND_STATUS:
 		for (i = 0; i < c->n; i++)
-			if (rules_status_match(c->word[i], rc->status))
+			if (rules_status_match_parts(c->word[i], &sj->status))
 				return true;
 		return false;
 	case COND_REPLY:
@@ -230,6 +250,7 @@ classify_one(struct bounce_report *r, struct bounce_recipient *rc,
 	bool hard = false;
 	size_t i;
 
+	rules_status_split(rc->status, &sj.status);
 	host_name(rc->remote_mta, sj.remote, sizeof(sj.remote));
 	host_name(r->reporting_mta, sj.reporting, sizeof(sj.reporting));
 	rc->reason = "undefined";

@@ -8,6 +8,7 @@
  * Strings are escaped per RFC 8259; report strings are valid UTF-8
  * already, the source path is repaired first.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,47 +55,86 @@ jb_raw(struct jbuf *b, const char *s, size_t len)
 
 #define JB_LIT(b, lit)	jb_raw((b), (lit), sizeof(lit) - 1)
 
-/* A JSON string: quotes, backslashes and control characters escaped. */
+#define ONES	UINT64_C(0x0101010101010101)
+#define HIGHS	UINT64_C(0x8080808080808080)
+
+/* Does any of the eight bytes at p need escaping: a control character,
+ * '"', '\\' or DEL? (The bit tricks are exact for "any byte below n"
+ * and "any byte zero".) */
+static bool
+needs_escape8(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return (((w - ONES * 0x20) & ~w & HIGHS) |
+	    (((w ^ (ONES * '"')) - ONES) & ~(w ^ (ONES * '"')) & HIGHS) |
+	    (((w ^ (ONES * '\\')) - ONES) & ~(w ^ (ONES * '\\')) & HIGHS) |
+	    (((w ^ (ONES * 0x7F)) - ONES) & ~(w ^ (ONES * 0x7F)) & HIGHS)) != 0;
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped.
+ * Room for the worst case (every byte as \u00XX) is made once, and the
+ * bytes are written straight into it. */
 static void
 jb_string(struct jbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
+	size_t len = strlen(s), i;
+	char *o;
 
-	jb_raw(b, "\"", 1);
-	for (i = 0; s[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char esc[6];
+	if (len > (SIZE_MAX - 2) / 6) {
+		b->failed = true;
+		return;
+	}
+	jb_reserve(b, len * 6 + 2);
+	if (b->failed)
+		return;
+	o = b->p + b->len;
+	*o++ = '"';
+	for (i = 0; i < len; i++) {
+		unsigned char c;
 
-		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7F)
+		/* Eight bytes at a time while none needs escaping. */
+		while (i + 8 <= len && !needs_escape8(s + i)) {
+			memcpy(o, s + i, 8);
+			o += 8;
+			i += 8;
+		}
+		if (i == len)
+			break;
+		c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7F) {
+			*o++ = (char)c;
 			continue;
-		jb_raw(b, s + run, i - run);
-		run = i + 1;
+		}
+		*o++ = '\\';
 		switch (c) {
 		case '"':
-			JB_LIT(b, "\\\"");
+			*o++ = '"';
 			break;
 		case '\\':
-			JB_LIT(b, "\\\\");
+			*o++ = '\\';
 			break;
 		case '\n':
-			JB_LIT(b, "\\n");
+			*o++ = 'n';
 			break;
 		case '\r':
-			JB_LIT(b, "\\r");
+			*o++ = 'r';
 			break;
 		case '\t':
-			JB_LIT(b, "\\t");
+			*o++ = 't';
 			break;
 		default:
-			memcpy(esc, "\\u00", 4);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 0xF];
-			jb_raw(b, esc, 6);
+			memcpy(o, "u00", 3);
+			o[3] = hex[c >> 4];
+			o[4] = hex[c & 0xF];
+			o += 5;
 		}
 	}
-	jb_raw(b, s + run, i - run);
-	jb_raw(b, "\"", 1);
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
 }
 
 /* ,"key":"value" (or {"key":... when first) */

@@ -113,6 +113,13 @@ bool	rules_reason_hard(const char *reason);
 /* Status and reply patterns (rules_match.c). */
 bool	rules_status_pattern_valid(const char *);
 bool	rules_status_match(const char *pattern, const char *status);
+/* The same match with the status split once for many patterns. */
+struct status_parts {
+	int		n;		/* parts; 0: no status; -1: not a code */
+	struct span	part[3];
+};
+void	rules_status_split(const char *status, struct status_parts *);
+bool	rules_status_match_parts(const char *pattern, const struct status_parts *);
 int	rules_status_specificity(const char *pattern);
 bool	rules_reply_pattern_valid(const char *);
 bool	rules_reply_match(const char *pattern, const char *reply);

@@ -75,28 +75,60 @@ rules_status_pattern_valid(const char *pat)
 	return n == STATUS_PARTS || part_is_star(part[n - 1]);
 }
 
+void
+rules_status_split(const char *status, struct status_parts *st)
+{
+	if (status[0] == '\0')
+		st->n = 0;
+	else if (!split_parts(status, st->part, STATUS_PARTS, &st->n))
+		st->n = -1;
+}
+
+/*
+ * The pattern is walked part by part against the status's parts, split
+ * once for all the rules that ask: the same answers as splitting both
+ * each time, without the calls.
+ */
+bool
+rules_status_match_parts(const char *pat, const struct status_parts *st)
+{
+	const char *p = pat, *q;
+	size_t len;
+	int i = 0;
+	bool star, last;
+
+	if (strcmp(pat, "none") == 0)
+		return st->n == 0;
+	if (st->n <= 0)
+		return false;
+	for (;;) {
+		for (q = p; *q != '\0' && *q != '.'; q++)
+			;
+		len = (size_t)(q - p);
+		if (len == 0 || i == STATUS_PARTS)
+			return false;	/* not a pattern */
+		star = len == 1 && p[0] == '*';
+		last = *q == '\0';
+		if (star && last && i + 1 < STATUS_PARTS)
+			return true;		/* any rest */
+		if (i >= st->n)
+			return false;
+		if (!star && (st->part[i].len != len || memcmp(st->part[i].p, p, len) != 0))
+			return false;
+		i++;
+		if (last)
+			return st->n == i;
+		p = q + 1;
+	}
+}
+
 bool
 rules_status_match(const char *pat, const char *status)
 {
-	struct span pp[STATUS_PARTS], sp[STATUS_PARTS];
-	int np, ns, i;
+	struct status_parts st;
 
-	if (strcmp(pat, "none") == 0)
-		return status[0] == '\0';
-	if (status[0] == '\0' || !split_parts(pat, pp, STATUS_PARTS, &np) ||
-	    !split_parts(status, sp, STATUS_PARTS, &ns))
-		return false;
-	for (i = 0; i < np; i++) {
-		if (part_is_star(pp[i]) && i == np - 1 && np < STATUS_PARTS)
-			return true;		/* any rest */
-		if (i >= ns)
-			return false;
-		if (part_is_star(pp[i]))
-			continue;
-		if (pp[i].len != sp[i].len || memcmp(pp[i].p, sp[i].p, pp[i].len) != 0)
-			return false;
-	}
-	return ns == np;
+	rules_status_split(status, &st);
+	return rules_status_match_parts(pat, &st);
 }
 
 int
