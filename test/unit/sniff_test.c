@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -219,6 +220,81 @@ lists_walk(void **state)
 	}
 	assert_null(words_nth(WORDS_NLISTS, 0));
 	assert_false(words_match(WORDS_BOUNCE_SUBJECT, SPAN_EMPTY));
+}
+
+/* The naive answer to words_match(): one search per word. */
+static bool
+slow_match(enum words_list l, struct span s)
+{
+	const char *w;
+	size_t k;
+
+	for (k = 0; (w = words_nth(l, k)) != NULL; k++) {
+		size_t n = strlen(w);
+		bool whole = l == WORDS_DAEMON_LOCAL || l == WORDS_AUTOREPLY_FIELD ||
+		    l == WORDS_REPORT_FIELD;
+		bool start = l == WORDS_AUTOREPLY_SUBJECT || l == WORDS_REPORT_TYPE;
+
+		if (whole ? s.len == n && strncasecmp(s.p, w, n) == 0 :
+		    start ? s.len >= n && strncasecmp(s.p, w, n) == 0 :
+		    mem_ifind(s.p, s.len, w, n) != NULL)
+			return true;
+	}
+	return false;
+}
+
+/* The one-pass matcher answers as the naive search does, on text made
+ * of words (whole, cut, in mixed case), blanks and stray bytes. */
+static void
+matcher_agrees_with_search(void **state)
+{
+	static const char junk[] = " :-\xc3\xa9\xe3\x82\xa8=?Aa";
+	uint32_t seed = 12345;
+	char text[256];
+	unsigned round, l, hits = 0;
+
+	(void)state;
+	for (round = 0; round < 20000; round++) {
+		size_t len = 0, pieces, p;
+
+		seed = seed * 1103515245u + 12345u;
+		pieces = 1 + (seed >> 16) % 4;
+		for (p = 0; p < pieces; p++) {
+			const char *w;
+			size_t n, i, cnt = 0;
+
+			seed = seed * 1103515245u + 12345u;
+			l = (seed >> 8) % WORDS_NLISTS;
+			while (words_nth(l, cnt) != NULL)
+				cnt++;
+			w = words_nth(l, (seed >> 12) % cnt);
+			n = strlen(w);
+			if ((seed >> 20) % 3 == 0)
+				n -= (seed >> 22) % n;
+			for (i = 0; i < n && len < sizeof(text); i++) {
+				char c = w[i];
+
+				seed = seed * 1103515245u + 12345u;
+				if ((seed >> 16) % 2 && c >= 'a' && c <= 'z')
+					c = (char)(c - 0x20);
+				text[len++] = c;
+			}
+			seed = seed * 1103515245u + 12345u;
+			if ((seed >> 16) % 2 && len < sizeof(text))
+				text[len++] = junk[(seed >> 20) % (sizeof(junk) - 1)];
+		}
+		for (l = 0; l < WORDS_NLISTS; l++) {
+			struct span t = span_make(text, len);
+			bool fast = words_match(l, t);
+
+			if (fast != slow_match(l, t))
+				fail_msg("list %u: words_match says %d on \"%.*s\"", l, fast,
+				    (int)len, text);
+			hits += fast;
+		}
+	}
+	/* The text must have matched often enough to mean something. */
+	assert_true(hits > 10000);
 }
 
 /* Every auto-reply subject word makes the engine say "auto-reply" and
@@ -437,6 +513,7 @@ main(void)
 		cmocka_unit_test(huge_values),
 		cmocka_unit_test(describe_names_signs),
 		cmocka_unit_test(lists_walk),
+		cmocka_unit_test(matcher_agrees_with_search),
 		cmocka_unit_test(autoreply_words_agree),
 		cmocka_unit_test(engine_reports_are_sniffed),
 		cmocka_unit_test(sniff_speed),
