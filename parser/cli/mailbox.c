@@ -37,15 +37,17 @@ mbox_split(const char *path, const char *p, size_t len, mailbox_fn fn, void *arg
 		/* Skip the "From " separator line itself. */
 		body = memchr(p + start, '\n', len - start);
 		body = body != NULL ? body + 1 : p + len;
-		for (i = (size_t)(body - p); i + 6 <= len; ) {
-			const char *nl = memchr(p + i, '\n', len - i);
+		/* The next "From " line: one search for the line end before
+		 * it, not one per line (most of the time spent reading a big
+		 * mbox went into calls for short lines). */
+		for (i = (size_t)(body - p); i < len; ) {
+			const char *nl = memmem(p + i, len - i, "\nFrom ", 6);
 
 			if (nl == NULL)
 				break;
 			i = (size_t)(nl - p) + 1;
 			/* mboxo/mboxrd: a separator follows an empty line. */
-			if (i + 5 <= len && memcmp(p + i, "From ", 5) == 0 &&
-			    i >= 2 && (p[i - 2] == '\n' ||
+			if (i >= 2 && (p[i - 2] == '\n' ||
 			    (p[i - 2] == '\r' && i >= 3 && p[i - 3] == '\n'))) {
 				next = p + i;
 				break;
