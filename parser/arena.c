@@ -4,12 +4,21 @@
  * A report's memory is freed in one go, so nothing inside it needs an owner
  * of its own. Blocks grow geometrically up to ARENA_BLOCK_MAX; a request
  * bigger than that gets a block to itself.
+ *
+ * One message after another (a mailbox, a milter's stream), each report
+ * would malloc and free the same blocks again. So the largest ordinary
+ * block of a freed arena is kept as a spare, and the next arena starts
+ * in it: most messages then need one block and no malloc at all. One
+ * spare for the whole process, taken and put back by atomic exchange,
+ * so threads never wait for it (a thread that finds it gone mallocs).
  */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
+#include "speed.h"
 
 #define ARENA_BLOCK_MIN	4096
 #define ARENA_BLOCK_MAX	(256 * 1024)
@@ -27,6 +36,33 @@ struct arena {
 	size_t	next_size;
 };
 
+static _Atomic(struct arena_block *) spare;
+
+/* Keep b as the spare if it is bigger than the one there; free the
+ * other. */
+static void
+spare_put(struct arena_block *b)
+{
+	struct arena_block *old = atomic_exchange(&spare, b);
+
+	if (old != NULL && old->size > b->size)
+		old = atomic_exchange(&spare, old);	/* the bigger goes back */
+	free(old);
+}
+
+/* The spare, if there is one of at least need bytes. */
+static struct arena_block *
+spare_take(size_t need)
+{
+	struct arena_block *b = atomic_exchange(&spare, NULL);
+
+	if (b != NULL && b->size < need) {
+		spare_put(b);
+		return NULL;
+	}
+	return b;
+}
+
 struct arena *
 arena_new(void)
 {
@@ -40,19 +76,25 @@ arena_new(void)
 void
 arena_free(struct arena *a)
 {
-	struct arena_block *b, *next;
+	struct arena_block *b, *next, *keep = NULL;
 
 	if (a == NULL)
 		return;
 	for (b = a->head; b != NULL; b = next) {
 		next = b->next;
-		free(b);
+		if (b->size <= ARENA_BLOCK_MAX && (keep == NULL || b->size > keep->size)) {
+			free(keep);
+			keep = b;
+		} else
+			free(b);
 	}
+	if (keep != NULL)
+		spare_put(keep);
 	free(a);
 }
 
 void *
-arena_alloc(struct arena *a, size_t len)
+arena_alloc_raw(struct arena *a, size_t len)
 {
 	struct arena_block *b = a->head;
 	size_t need = (len + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
@@ -65,15 +107,22 @@ arena_alloc(struct arena *a, size_t len)
 
 		if (size < need)
 			size = need;
-		if (size > SIZE_MAX - sizeof(*b))
-			return NULL;
-		if ((b = malloc(sizeof(*b) + size)) == NULL)
-			return NULL;
-		b->size = size;
+		if ((b = spare_take(size)) != NULL) {
+			/* Grow on from the spare's size, as if the arena had
+			 * grown to it. */
+			while (a->next_size < b->size && a->next_size < ARENA_BLOCK_MAX)
+				a->next_size *= 2;
+		} else {
+			if (size > SIZE_MAX - sizeof(*b))
+				return NULL;
+			if ((b = malloc(sizeof(*b) + size)) == NULL)
+				return NULL;
+			b->size = size;
+		}
 		b->used = 0;
 		/* A big one-off block goes second so the current block keeps
 		 * serving small requests. */
-		if (a->head != NULL && size > a->next_size) {
+		if (a->head != NULL && b->size > a->next_size) {
 			b->next = a->head->next;
 			a->head->next = b;
 		} else {
@@ -85,7 +134,16 @@ arena_alloc(struct arena *a, size_t len)
 	}
 	p = (char *)b->data + b->used;
 	b->used += need;
-	memset(p, 0, len);
+	return p;
+}
+
+void *
+arena_alloc(struct arena *a, size_t len)
+{
+	void *p = arena_alloc_raw(a, len);
+
+	if (p != NULL)
+		memset(p, 0, len);
 	return p;
 }
 
@@ -94,7 +152,7 @@ arena_strndup(struct arena *a, const char *s, size_t len)
 {
 	char *p;
 
-	if (len == SIZE_MAX || (p = arena_alloc(a, len + 1)) == NULL)
+	if (len == SIZE_MAX || (p = arena_alloc_raw(a, len + 1)) == NULL)
 		return NULL;
 	memcpy(p, s, len);
 	p[len] = '\0';

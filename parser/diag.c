@@ -11,6 +11,7 @@
 
 #include "ascii.h"
 #include "engine.h"
+#include "speed.h"
 
 static bool
 is_digit_at(struct span s, size_t i)
@@ -373,7 +374,7 @@ diag_join_continuations(struct arena *a, const char *text, const char *reply,
 
 	if (rl != 3 || len < rl + 1)
 		return text;
-	if ((out = arena_alloc(a, len + 1)) == NULL)
+	if ((out = arena_alloc_raw(a, len + 1)) == NULL)
 		return text;
 	for (i = 0; i < len;) {
 		/* "550-" or "550 " at a word start, optionally with the status. */

@@ -11,6 +11,7 @@
 #include "ascii.h"
 #include "engine.h"
 #include "html.h"
+#include "speed.h"
 
 static const struct {
 	const char *name;
@@ -90,7 +91,7 @@ html_to_text(struct arena *a, struct span h)
 {
 	/* Output never exceeds input: every construct shrinks or stays. A
 	 * numeric entity "&#N;" is at least 4 bytes for at most 4 out. */
-	char *out = arena_alloc(a, h.len + 1), *o;
+	char *out = arena_alloc_raw(a, h.len + 1), *o;
 	size_t i = 0, k;
 	bool in_pre = false;	/* line ends inside <pre> are the text's own */
 

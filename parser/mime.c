@@ -31,6 +31,7 @@
 
 #include "engine.h"
 #include "html.h"
+#include "speed.h"
 
 #define MAX_TOP_HEADERS	512	/* header fields of the message indexed */
 
@@ -452,14 +453,14 @@ transfer_decode(struct arena *a, struct span body, struct span encoding)
 	guint32 save = 0;
 
 	if (span_ieq(encoding, "base64")) {
-		if ((out = arena_alloc(a, body.len * 3 / 4 + 8)) == NULL)
+		if ((out = arena_alloc_raw(a, body.len * 3 / 4 + 8)) == NULL)
 			return SPAN_EMPTY;
 		n = g_mime_encoding_base64_decode_step((const unsigned char *)body.p,
 		    body.len, out, &state, &save);
 		return span_make((const char *)out, n);
 	}
 	if (span_ieq(encoding, "quoted-printable")) {
-		if ((out = arena_alloc(a, body.len + 8)) == NULL)
+		if ((out = arena_alloc_raw(a, body.len + 8)) == NULL)
 			return SPAN_EMPTY;
 		n = g_mime_encoding_quoted_decode_step((const unsigned char *)body.p,
 		    body.len, out, &state, &save);
@@ -776,7 +777,7 @@ mime_view_release(struct msgview *mv)
 static struct span
 unfold_plain(struct arena *a, struct span s)
 {
-	char *out = arena_alloc(a, s.len + 1), *o;
+	char *out = arena_alloc_raw(a, s.len + 1), *o;
 	size_t i;
 
 	if ((o = out) == NULL)

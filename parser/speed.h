@@ -8,6 +8,12 @@
 
 #include "engine.h"
 
+/* ---- arena.c ----------------------------------------------------------- */
+
+/* arena_alloc() without the zeroing, for buffers about to be written
+ * in full (decoded and cleaned text). */
+void   *arena_alloc_raw(struct arena *, size_t);
+
 /* ---- vendor.c ---------------------------------------------------------- */
 
 /* Where phrase k of m first ends in mv->body (the offset just past it),

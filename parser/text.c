@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "speed.h"
 
 static const char replacement[] = "\xEF\xBF\xBD";	/* U+FFFD */
 
@@ -243,7 +244,7 @@ text_clean_utf8(struct arena *a, struct span s)
 		} else
 			i += n;
 	}
-	if ((out = arena_alloc(a, need + 1)) == NULL)
+	if ((out = arena_alloc_raw(a, need + 1)) == NULL)
 		return SPAN_EMPTY;
 	o = out;
 	i = 0;
@@ -290,7 +291,7 @@ text_field(struct arena *a, struct span s)
 	/* Each input byte yields at most three output bytes (U+FFFD); the
 	 * output stops at BOUNCE_FIELD_MAX, so cap + 4 is always enough. */
 	cap = s.len < BOUNCE_FIELD_MAX / 3 ? s.len * 3 : BOUNCE_FIELD_MAX;
-	if ((out = arena_alloc(a, cap + 4)) == NULL)
+	if ((out = arena_alloc_raw(a, cap + 4)) == NULL)
 		return "";
 	o = out;
 	p = (const unsigned char *)s.p;
@@ -363,7 +364,7 @@ text_field_lower(struct arena *a, struct span s)
 const char *
 text_lower(struct arena *a, struct span s)
 {
-	char *out = arena_alloc(a, s.len + 1);
+	char *out = arena_alloc_raw(a, s.len + 1);
 	size_t i;
 
 	if (out == NULL)

@@ -37,19 +37,20 @@ mbox_split(const char *path, const char *p, size_t len, mailbox_fn fn, void *arg
 		/* Skip the "From " separator line itself. */
 		body = memchr(p + start, '\n', len - start);
 		body = body != NULL ? body + 1 : p + len;
-		/* The next "From " line: one search for the line end before
-		 * it, not one per line (most of the time spent reading a big
-		 * mbox went into calls for short lines). */
-		for (i = (size_t)(body - p); i < len; ) {
-			const char *nl = memmem(p + i, len - i, "\nFrom ", 6);
+		/* The next "From " line. Its 'F' is searched for, not each line
+		 * end: far fewer calls (most of the time spent reading a big
+		 * mbox went into a call per short line). */
+		for (i = (size_t)(body - p) + 1; i < len; i++) {
+			const char *f = memchr(p + i, 'F', len - i);
 
-			if (nl == NULL)
+			if (f == NULL)
 				break;
-			i = (size_t)(nl - p) + 1;
+			i = (size_t)(f - p);
 			/* mboxo/mboxrd: a separator follows an empty line. */
-			if (i >= 2 && (p[i - 2] == '\n' ||
+			if (p[i - 1] == '\n' && len - i >= 5 && memcmp(f, "From ", 5) == 0 &&
+			    i >= 2 && (p[i - 2] == '\n' ||
 			    (p[i - 2] == '\r' && i >= 3 && p[i - 3] == '\n'))) {
-				next = p + i;
+				next = f;
 				break;
 			}
 		}
