@@ -52,7 +52,7 @@ FIXTURES = sorted(glob.glob(os.path.join(TOP, "test/golden/fixtures/*.eml")) +
 PENDING_SUPP = os.path.join(HERE, "lsan-pending.supp")
 
 MAX_LEN = {"parse": 65536, "dsn": 16384, "diag": 4096, "header": 8192,
-           "rules": 16384, "config": 8192}
+           "rules": 16384, "config": 8192, "sniff": 4096}
 
 
 def read(path):
@@ -175,8 +175,27 @@ def seeds_config():
     return out
 
 
+SNIFF_FIELDS = [b"subject", b"from", b"sender", b"content-type", b"return-path",
+                b"auto-submitted", b"precedence", b"x-autoreply", b"x-failed-recipients",
+                b"x-apple-unsubscribe", b"received"]
+
+
+def seeds_sniff():
+    """fuzz_sniff inputs: a field selector byte, then a fixture's value."""
+    out = []
+    for p in FIXTURES:
+        for m in re.finditer(rb"(?mi)^([A-Za-z-]+):[ \t]*(.*(?:\r?\n[ \t].*)*)",
+                             read(p).split(b"\n\n", 1)[0]):
+            name = m.group(1).lower()
+            if name in SNIFF_FIELDS:
+                out.append(bytes([SNIFF_FIELDS.index(name)]) + m.group(2)[:2048])
+    out.append(bytes([len(SNIFF_FIELDS)]) + b"<MAILER-DAEMON@mx.example.net>")
+    return out
+
+
 SEEDS = {"parse": seeds_parse, "dsn": seeds_dsn, "diag": seeds_diag,
-         "header": seeds_header, "rules": seeds_rules, "config": seeds_config}
+         "header": seeds_header, "rules": seeds_rules, "config": seeds_config,
+         "sniff": seeds_sniff}
 
 
 def write_corpus(target, folder):
@@ -262,7 +281,7 @@ def fuzz(binary, target, seconds, work):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
-    ap.add_argument("--targets", default="parse dsn diag header rules config")
+    ap.add_argument("--targets", default="parse dsn diag header rules config sniff")
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--keep", help="keep the work folder here (logs, corpora)")

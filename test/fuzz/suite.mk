@@ -21,7 +21,7 @@ FUZZ_CC            = clang
 FUZZ_SEC_FLAGS     = -fsanitize=address,undefined -fno-sanitize-recover=all \
                      -fno-omit-frame-pointer
 FUZZ_CFLAGS        = -O1 -g $(FUZZ_SEC_FLAGS) -fsanitize=fuzzer-no-link
-FUZZ_TARGETS      ?= parse dsn diag header rules config
+FUZZ_TARGETS      ?= parse dsn diag header rules config sniff
 FUZZ_SECONDS      ?= 60
 FUZZ_CHECK_SECONDS ?= 30
 FUZZ_BINS          = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
