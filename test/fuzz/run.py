@@ -17,6 +17,8 @@ For every target fuzz_NAME in DIR:
        rules   each rule of rules/*.rules on its own, one whole file, the
                bad rule files of test/unit/rules-bad
        config  conf/bouncemilter.conf, each of its lines, a few Route lines
+       sniff   the fixtures' Subject, From, Content-Type ... values after a
+               byte that picks the field, and one envelope sender
   2. Every file in regressions/NAME/ is replayed once; a failure fails the
      run unless the file is listed in regressions/pending ("NAME/FILE
      reason..."), which is reported but tolerated until the bug is fixed.
