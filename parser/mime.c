@@ -868,6 +868,32 @@ mv_header_nth(const struct msgview *mv, const char *name, int n)
 }
 
 bool
+mv_header_has(const struct msgview *mv, const char *name, unsigned max,
+	      const char *const *needles)
+{
+	struct mv_headers *h = mv->headers;
+	size_t i, k, nlen = strlen(name);
+	unsigned seen = 0;
+
+	for (i = 0; h != NULL && i < h->n && seen < max; i++) {
+		struct mv_header_field *f = &h->field[i];
+
+		if (!field_is(f, name, nlen))
+			continue;
+		seen++;
+		if (f->value.p == NULL)
+			f->value = header_value_decode(mv->arena, f->raw,
+			    mv->limits->max_header_bytes);
+		if (f->value.len == 0)
+			return false;
+		for (k = 0; needles[k] != NULL; k++)
+			if (span_ifind(f->value, needles[k]) != NULL)
+				return true;
+	}
+	return false;
+}
+
+bool
 mv_header_present(const struct msgview *mv, const char *name)
 {
 	struct mv_headers *h = mv->headers;

@@ -22,4 +22,17 @@ void   *arena_alloc_raw(struct arena *, size_t);
 size_t	mv_marker_end(const struct msgview *, const struct vendor_markers *,
 		      unsigned k);
 
+/* mv_looks_like_report() and mv_from_daemon(), asked once per message
+ * and remembered (the modules all ask; the answers cannot change). */
+bool	mv_looks_like_report_once(const struct msgview *);
+bool	mv_from_daemon_once(const struct msgview *);
+
+/* ---- mime.c ------------------------------------------------------------ */
+
+/* Does one of the first max fields called name, up to the first empty
+ * one, contain one of needles (NULL-terminated, case-insensitive)? What
+ * a loop over mv_header_nth() answers, in one pass over the fields. */
+bool	mv_header_has(const struct msgview *, const char *name, unsigned max,
+		      const char *const *needles);
+
 #endif /* SPEED_H */

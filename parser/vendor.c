@@ -43,6 +43,9 @@ struct vendor_scan {
 	bool		 done;
 	bool		 failed;	/* no scan: every question searches */
 	size_t		 window;	/* bytes of the body scanned */
+	/* Answers of signals.c that most modules ask for: -1 not yet. */
+	signed char	 looks_like_report;
+	signed char	 from_daemon;
 	uint32_t	 end[];		/* by phrase number */
 };
 
@@ -200,17 +203,18 @@ mv_marker(const struct msgview *mv, const struct vendor_markers *m, unsigned k,
 	  size_t within)
 {
 	const char *phrase = m->phrase[k];
-	size_t len = strlen(phrase), end, from;
+	size_t len, end, from;
 
 	if (within > mv->body.len)
 		within = mv->body.len;
 	if (mv->scan == NULL || !scan_body(mv, mv->scan))
-		return mem_ifind(mv->body.p, within, phrase, len) != NULL;
+		return mem_ifind(mv->body.p, within, phrase, strlen(phrase)) != NULL;
 	if ((end = mv->scan->end[m->base + k]) != 0)
 		return end <= within;
 	if (within <= mv->scan->window)
 		return false;
 	/* Past the scanned window: an occurrence ends beyond it. */
+	len = strlen(phrase);
 	from = mv->scan->window >= len ? mv->scan->window - len + 1 : 0;
 	return mem_ifind(mv->body.p + from, within - from, phrase, len) != NULL;
 }
@@ -241,6 +245,30 @@ mv_marker_any(const struct msgview *mv, const struct vendor_markers *m,
 	return false;
 }
 
+bool
+mv_looks_like_report_once(const struct msgview *mv)
+{
+	struct vendor_scan *s = mv->scan;
+
+	if (s == NULL)
+		return mv_looks_like_report(mv);
+	if (s->looks_like_report < 0)
+		s->looks_like_report = mv_looks_like_report(mv);
+	return s->looks_like_report;
+}
+
+bool
+mv_from_daemon_once(const struct msgview *mv)
+{
+	struct vendor_scan *s = mv->scan;
+
+	if (s == NULL)
+		return mv_from_daemon(mv);
+	if (s->from_daemon < 0)
+		s->from_daemon = mv_from_daemon(mv);
+	return s->from_daemon;
+}
+
 const struct vendor_module *
 vendor_best(struct msgview *mv, int *score)
 {
@@ -249,9 +277,11 @@ vendor_best(struct msgview *mv, int *score)
 	size_t i;
 
 	pthread_once(&markers_once, markers_compile);
-	if (mv->scan == NULL && markers_db != NULL)
-		mv->scan = arena_alloc(mv->arena, sizeof(*mv->scan) +
-		    nphrases * sizeof(mv->scan->end[0]));
+	if (mv->scan == NULL && (mv->scan = arena_alloc(mv->arena, sizeof(*mv->scan) +
+	    nphrases * sizeof(mv->scan->end[0]))) != NULL) {
+		mv->scan->failed = markers_db == NULL;
+		mv->scan->looks_like_report = mv->scan->from_daemon = -1;
+	}
 	for (i = 0; i < NVENDORS; i++) {
 		if (vendors[i]->detect == NULL)
 			continue;

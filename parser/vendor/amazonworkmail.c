@@ -23,6 +23,7 @@
  * status agrees in class). This module names the family.
  */
 #include "engine.h"
+#include "speed.h"
 
 static int
 amazonworkmail_detect(const struct msgview *mv)
@@ -32,7 +33,7 @@ amazonworkmail_detect(const struct msgview *mv)
 		return 0;
 	if (span_ifind(mv->body, "Technical report:") != NULL)
 		return 90;
-	return mv_from_daemon(mv) ? 70 : 0;
+	return mv_from_daemon_once(mv) ? 70 : 0;
 }
 
 const struct vendor_module vendor_amazonworkmail = {

@@ -9,6 +9,7 @@
  * send Postfix's own report (MAILER-DAEMON@aol.com) are Postfix's.
  */
 #include "engine.h"
+#include "speed.h"
 
 static int
 aol_detect(const struct msgview *mv)
@@ -17,7 +18,7 @@ aol_detect(const struct msgview *mv)
 
 	if (span_ifind(from, "postmaster@aol.com") == NULL)
 		return 0;
-	return mv_header(mv, "X-AOL-IP").len > 0 || mv_looks_like_report(mv) ? 88 : 0;
+	return mv_header(mv, "X-AOL-IP").len > 0 || mv_looks_like_report_once(mv) ? 88 : 0;
 }
 
 const struct vendor_module vendor_aol = {

@@ -8,22 +8,17 @@
 #include <string.h>
 
 #include "engine.h"
+#include "speed.h"
 
 static int
 bigfoot_detect(const struct msgview *mv)
 {
-	struct span rcvd;
-	int i;
+	static const char *const relay[] = { ".bigfoot.com", NULL };
 
 	if (span_ifind(mv_header(mv, "From"), "@bigfoot.com") != NULL)
-		return mv_looks_like_report(mv) ? 98 : 0;
-	for (i = 0; i < 8; i++) {
-		if ((rcvd = mv_header_nth(mv, "Received", i)).len == 0)
-			break;
-		if (span_ifind(rcvd, ".bigfoot.com") != NULL && mv_from_daemon(mv))
-			return 90;
-	}
-	return 0;
+		return mv_looks_like_report_once(mv) ? 98 : 0;
+	/* The sender test first: it is remembered, the relay test is not. */
+	return mv_from_daemon_once(mv) && mv_header_has(mv, "Received", 8, relay) ? 90 : 0;
 }
 
 static void

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "speed.h"
 
 #define DETECT_BYTES	(16 * 1024)
 #define DIAG_LINES	8	/* lines of explanation kept per recipient */
@@ -83,7 +84,7 @@ has_list_heading(const struct msgview *mv)
 static int
 exchange2003_detect(const struct msgview *mv)
 {
-	if (!mv_looks_like_report(mv))
+	if (!mv_looks_like_report_once(mv))
 		return 0;
 	if (has_list_heading(mv)) {
 		if (mailer_is_exchange(mv))

@@ -8,13 +8,14 @@
  * Reports written by Microsoft 365 itself belong to office365.c.
  */
 #include "engine.h"
+#include "speed.h"
 #include "msndr.h"
 
 static int
 exchange2007_detect(const struct msgview *mv)
 {
 	/* Runs for every message: the cheap header test goes first. */
-	if (!mv_looks_like_report(mv) || !msndr_marker(mv) ||
+	if (!mv_looks_like_report_once(mv) || !msndr_marker(mv) ||
 	    msndr_cloud_host(msndr_generating(mv)))
 		return 0;
 	return 75;

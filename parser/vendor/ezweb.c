@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "speed.h"
 
 #define EZ_GENERIC	"Each of the following recipients was rejected by a remote"
 
@@ -46,23 +47,19 @@ static const char *const ez_sentences[] = {
 static int
 ezweb_detect(const struct msgview *mv)
 {
-	struct span from = mv_header(mv, "From"), rcvd, mid = mv_header(mv, "Message-ID");
-	int i, match = 0;
+	static const char *const relays[] = {
+		"ezweb.ne.jp (EZweb Mail) with", ".au.com (", NULL,
+	};
+	struct span from = mv_header(mv, "From"), mid = mv_header(mv, "Message-ID");
+	int match = 0;
 
 	if (span_ifind(from, "Postmaster@ezweb.ne.jp") != NULL ||
 	    span_ifind(from, "Postmaster@au.com") != NULL)
 		match++;
 	if (span_ieq(span_trim(mv_header(mv, "Subject")), "Mail System Error - Returned Mail"))
 		match++;
-	for (i = 0; i < 16; i++) {
-		if ((rcvd = mv_header_nth(mv, "Received", i)).len == 0)
-			break;
-		if (span_ifind(rcvd, "ezweb.ne.jp (EZweb Mail) with") != NULL ||
-		    span_ifind(rcvd, ".au.com (") != NULL) {
-			match++;
-			break;
-		}
-	}
+	if (mv_header_has(mv, "Received", 16, relays))
+		match++;
 	mid = span_trim(mid);
 	if ((mid.len > 13 && span_ieq(span_make(mid.p + mid.len - 13, 13), ".ezweb.ne.jp>")) ||
 	    (mid.len > 8 && span_ieq(span_make(mid.p + mid.len - 8, 8), ".au.com>")))

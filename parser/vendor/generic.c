@@ -8,11 +8,12 @@
 #include <string.h>
 
 #include "engine.h"
+#include "speed.h"
 
 static int
 generic_detect(const struct msgview *mv)
 {
-	return mv_looks_like_report(mv) ? 1 : 0;
+	return mv_looks_like_report_once(mv) ? 1 : 0;
 }
 
 /*

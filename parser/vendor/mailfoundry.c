@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "speed.h"
 
 #define MF_RCPT		"Unable to deliver message to:"
 #define MF_REASON	"Delivery failed for the following reason:"
@@ -30,17 +31,11 @@ static struct vendor_markers markers = { .phrase = phrases };
 static int
 mailfoundry_detect(const struct msgview *mv)
 {
-	struct span rcvd;
-	int i, score = 0;
+	static const char *const relay[] = { "(MAILFOUNDRY)", NULL };
+	int score = 0;
 
-	for (i = 0; i < 8; i++) {
-		if ((rcvd = mv_header_nth(mv, "Received", i)).len == 0)
-			break;
-		if (span_ifind(rcvd, "(MAILFOUNDRY)") != NULL) {
-			score = 50;
-			break;
-		}
-	}
+	if (mv_header_has(mv, "Received", 8, relay))
+		score = 50;
 	/* Markers sit near the top. */
 	if (mv_marker(mv, &markers, RCPT, 16384) &&
 	    mv_marker(mv, &markers, REASON, 16384))

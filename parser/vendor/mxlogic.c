@@ -13,22 +13,16 @@
 #include <string.h>
 
 #include "engine.h"
+#include "speed.h"
 
 static int
 mxlogic_detect(const struct msgview *mv)
 {
-	struct span rcvd;
-	int i;
+	static const char *const relay[] = { "(mxl_mta-", NULL };
 
 	if (span_ifind(mv_header(mv, "From"), ".mxlogic.net") != NULL)
 		return 85;
-	for (i = 0; i < 8; i++) {
-		if ((rcvd = mv_header_nth(mv, "Received", i)).len == 0)
-			break;
-		if (span_ifind(rcvd, "(mxl_mta-") != NULL)
-			return 85;
-	}
-	return 0;
+	return mv_header_has(mv, "Received", 8, relay) ? 85 : 0;
 }
 
 static size_t

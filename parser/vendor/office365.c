@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "speed.h"
 #include "msndr.h"
 
 /* The domain of the address or Message-ID in a header value. */
@@ -47,7 +48,7 @@ static int
 office365_detect(const struct msgview *mv)
 {
 	/* Runs for every message: the cheap header test goes first. */
-	if (!mv_looks_like_report(mv) || !written_by_microsoft365(mv))
+	if (!mv_looks_like_report_once(mv) || !written_by_microsoft365(mv))
 		return 0;
 	if (msndr_marker(mv))
 		return 85;

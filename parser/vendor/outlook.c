@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "speed.h"
 
 #define INTRO		"this is an automatically generated delivery status notification"
 #define DETECT_BYTES	4096
@@ -49,7 +50,7 @@ consumer_domain(struct span v)
 static int
 outlook_detect(const struct msgview *mv)
 {
-	if (!mv_looks_like_report(mv) ||
+	if (!mv_looks_like_report_once(mv) ||
 	    !mv_marker(mv, &markers, AUTOMATIC_DSN, DETECT_BYTES))
 		return 0;
 	if (mv_header(mv, "X-Message-Info").len > 0 ||

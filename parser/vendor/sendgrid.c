@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "speed.h"
 
 #define SG_BANNER	"This is an automatically generated message from SendGrid"
 
@@ -38,7 +39,7 @@ sendgrid_detect(const struct msgview *mv)
 		return 92;
 	if (mv_header(mv, "X-SendGrid-QueueID").len > 0 ||
 	    span_ifind(mv_header(mv, "Return-Path"), "@sendgrid.net") != NULL)
-		return mv_looks_like_report(mv) ? 85 : 0;
+		return mv_looks_like_report_once(mv) ? 85 : 0;
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "speed.h"
 
 #define ZOHO_CODE	"ERROR_CODE :"
 #define ZOHO_STATUS	"[Status: "
@@ -38,7 +39,7 @@ zoho_detect(const struct msgview *mv)
 		return 0;
 	if (span_ifind(head, ZOHO_CODE) != NULL || span_ifind(head, ZOHO_STATUS) != NULL)
 		return 95;
-	return mv_from_daemon(mv) ? 60 : 0;
+	return mv_from_daemon_once(mv) ? 60 : 0;
 }
 
 /* A three-digit reply code right after "ERROR_CODE :" or "ResponseCode ". */
