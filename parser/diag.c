@@ -7,6 +7,7 @@
  * texts also the component (RESOLVER.ADR.RecipientNotFound). One pass of
  * small scanners, no regular expressions: this runs for every recipient.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "ascii.h"
@@ -241,33 +242,51 @@ phrase_at(const char *p, const char *end, const char *phrase)
 	return true;
 }
 
+/* Per first letter, the numbers of the phrases that start with it, in
+ * table order (-1 ends a list); made once. */
+#define NPHRASES	(sizeof(command_phrases) / sizeof(command_phrases[0]))
+
+static pthread_once_t	by_letter_once = PTHREAD_ONCE_INIT;
+static signed char	by_letter[26][NPHRASES + 1];
+
+static void
+by_letter_make(void)
+{
+	size_t k, n[26] = { 0 };
+	int l;
+
+	for (l = 0; l < 26; l++)
+		memset(by_letter[l], -1, sizeof(by_letter[l]));
+	/* Every phrase starts with a lower-case letter. */
+	for (k = 0; k < NPHRASES; k++) {
+		l = command_phrases[k].phrase[0] - 'a';
+		if (l >= 0 && l < 26)
+			by_letter[l][n[l]++] = (signed char)k;
+	}
+}
+
 /* The earliest phrase wins, table order breaks a tie. One pass over the
  * text: phrases start words, so only word starts are tried, and only
- * those whose letter starts some phrase. */
+ * against the phrases that start with that letter. */
 static void
 find_command(struct span s, struct diag_info *d)
 {
 	const char *p, *end = s.p + s.len;
-	size_t k;
+	const signed char *k;
+	unsigned char c;
 
+	pthread_once(&by_letter_once, by_letter_make);
 	for (p = s.p; p < end; p++) {
-		char c;
-
 		if (p > s.p && ascii_isalnum((unsigned char)p[-1]))
 			continue;
-		c = (char)ascii_tolower((unsigned char)*p);
-		switch (c) {
-		case 'a': case 'e': case 'i': case 'm': case 'r': case 's': case 'w':
-			break;
-		default:
+		c = ascii_tolower((unsigned char)*p);
+		if (c < 'a' || c > 'z')
 			continue;
-		}
-		for (k = 0; k < sizeof(command_phrases) / sizeof(command_phrases[0]); k++) {
-			if (command_phrases[k].phrase[0] != c ||
-			    !phrase_at(p, end, command_phrases[k].phrase))
+		for (k = by_letter[c - 'a']; *k >= 0; k++) {
+			if (!phrase_at(p, end, command_phrases[*k].phrase))
 				continue;
-			copy_code(d->command, sizeof(d->command), command_phrases[k].command,
-			    strlen(command_phrases[k].command));
+			copy_code(d->command, sizeof(d->command), command_phrases[*k].command,
+			    strlen(command_phrases[*k].command));
 			return;
 		}
 	}
@@ -314,9 +333,14 @@ find_host(struct span s, struct diag_info *d)
 static void
 find_component(struct span s, struct diag_info *d)
 {
-	static const char *const prefix[] = {
-		"RESOLVER", "STOREDRV", "QUEUE", "ROUTING", "CAT",
-		"SMTPSEND", "SMTPRECEIVE", "AMQUEUE", "DNS",
+	static const struct {
+		const char *name;
+		size_t	    len;
+	} prefix[] = {
+#define P(s)	{ s, sizeof(s) - 1 }
+		P("RESOLVER"), P("STOREDRV"), P("QUEUE"), P("ROUTING"), P("CAT"),
+		P("SMTPSEND"), P("SMTPRECEIVE"), P("AMQUEUE"), P("DNS"),
+#undef P
 	};
 	const char *best = NULL, *end = s.p + s.len, *p, *dot, *w;
 	size_t k;
@@ -329,8 +353,8 @@ find_component(struct span s, struct diag_info *d)
 		if (w == dot || (w > s.p && ascii_isalnum((unsigned char)w[-1])))
 			continue;
 		for (k = 0; k < sizeof(prefix) / sizeof(prefix[0]); k++)
-			if (strlen(prefix[k]) == (size_t)(dot - w) &&
-			    memcmp(w, prefix[k], (size_t)(dot - w)) == 0) {
+			if (prefix[k].len == (size_t)(dot - w) &&
+			    memcmp(w, prefix[k].name, prefix[k].len) == 0) {
 				best = w;
 				break;
 			}

@@ -73,24 +73,16 @@ needs_escape8(const char *p)
 	    (((w ^ (ONES * 0x7F)) - ONES) & ~(w ^ (ONES * 0x7F)) & HIGHS)) != 0;
 }
 
-/* A JSON string: quotes, backslashes and control characters escaped.
- * Room for the worst case (every byte as \u00XX) is made once, and the
- * bytes are written straight into it. */
+/* A JSON string of len bytes, quotes, backslashes and control
+ * characters escaped, into room the caller made for the worst case
+ * (every byte as \u00XX, and the quotes: len * 6 + 2). */
 static void
-jb_string(struct jbuf *b, const char *s)
+jb_string_in(struct jbuf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t len = strlen(s), i;
-	char *o;
+	char *o = b->p + b->len;
+	size_t i;
 
-	if (len > (SIZE_MAX - 2) / 6) {
-		b->failed = true;
-		return;
-	}
-	jb_reserve(b, len * 6 + 2);
-	if (b->failed)
-		return;
-	o = b->p + b->len;
 	*o++ = '"';
 	for (i = 0; i < len; i++) {
 		unsigned char c;
@@ -104,7 +96,6 @@ jb_string(struct jbuf *b, const char *s)
 		if (i == len)
 			break;
 		c = (unsigned char)s[i];
-
 		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7F) {
 			*o++ = (char)c;
 			continue;
@@ -137,14 +128,27 @@ jb_string(struct jbuf *b, const char *s)
 	b->len = (size_t)(o - b->p);
 }
 
-/* ,"key":"value" (or {"key":... when first) */
+/* ,"key":"value" (or {"key":... when first): room for all of it is made
+ * once. */
 static void
 jb_member(struct jbuf *b, bool first, const char *key, const char *val)
 {
-	jb_raw(b, first ? "{\"" : ",\"", 2);
-	jb_raw(b, key, strlen(key));
-	JB_LIT(b, "\":");
-	jb_string(b, val != NULL ? val : "");
+	size_t klen = strlen(key), vlen;
+
+	val = val != NULL ? val : "";
+	vlen = strlen(val);
+	if (vlen > (SIZE_MAX - 2) / 6 - klen - 4) {
+		b->failed = true;
+		return;
+	}
+	jb_reserve(b, klen + 4 + vlen * 6 + 2);
+	if (b->failed)
+		return;
+	memcpy(b->p + b->len, first ? "{\"" : ",\"", 2);
+	memcpy(b->p + b->len + 2, key, klen);
+	memcpy(b->p + b->len + 2 + klen, "\":", 2);
+	b->len += klen + 4;
+	jb_string_in(b, val, vlen);
 }
 
 static void

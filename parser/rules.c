@@ -88,6 +88,54 @@ cmp_rank(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* What a condition costs to test: bit tests, then words, then codes,
+ * then globs. */
+static int
+cond_cost(enum cond_key k)
+{
+	switch (k) {
+	case COND_TEXT:
+	case COND_COMPONENT:
+		return 0;
+	case COND_NOT_TEXT:
+		return 1;
+	case COND_KIND:
+	case COND_ACTION:
+	case COND_COMMAND:
+		return 2;
+	case COND_REPLY:
+		return 3;
+	case COND_STATUS:
+		return 4;
+	case COND_VENDOR:
+	case COND_DIAGTYPE:
+		return 5;
+	case COND_REMOTE:
+		return 6;
+	}
+	return 7;
+}
+
+/*
+ * A rule holds when all its conditions do, in any order; most rules fail
+ * on one of them. Testing the cheap ones first (the pattern bits) makes
+ * the failing test cheap: classification walks every rule above the one
+ * that decides, for every recipient. Insertion sort: a rule has a few.
+ */
+static void
+order_conditions(struct rule *r)
+{
+	unsigned i, j;
+
+	for (i = 1; i < r->ncond; i++) {
+		struct rule_cond c = r->cond[i];
+
+		for (j = i; j > 0 && cond_cost(r->cond[j - 1].key) > cond_cost(c.key); j--)
+			r->cond[j] = r->cond[j - 1];
+		r->cond[j] = c;
+	}
+}
+
 static bool
 compile(struct bounce_rules *rs, const struct rules_pattern *pat, unsigned npat,
 	char *err, size_t errlen)
@@ -147,6 +195,7 @@ bounce_rules_load(const char *dir, char *err, size_t errlen)
 	struct bounce_rules *rs;
 	struct rules_pattern *pat = NULL;
 	unsigned npat = 0;
+	size_t i;
 	char dummy[1];
 
 	if (err == NULL || errlen == 0) {
@@ -174,6 +223,8 @@ bounce_rules_load(const char *dir, char *err, size_t errlen)
 	free(pat);
 	if (rs->nrule > 0)
 		qsort(rs->rule, rs->nrule, sizeof(*rs->rule), cmp_rank);
+	for (i = 0; i < rs->nrule; i++)
+		order_conditions(&rs->rule[i]);
 	return rs;
 }
 
