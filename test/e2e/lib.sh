@@ -196,3 +196,42 @@ e2e_wait_for() {
 e2e_header_block() {
 	sed '/^$/q' "$1"
 }
+
+# e2e_count MAILBOX: the number of messages delivered to MAILBOX so far.
+e2e_count() {
+	find "$E2E/mail/$1/new" -type f 2>/dev/null | wc -l
+}
+
+# e2e_wait_count MAILBOX N [SECONDS]: wait until MAILBOX holds at least N
+# messages (default 60 s); 1 on timeout.
+e2e_wait_count() {
+	i=0
+	while [ "$(e2e_count "$1")" -lt "$2" ]; do
+		i=$((i + 1))
+		[ $i -le $((${3:-60} * 20)) ] || return 1
+		sleep 0.05
+	done
+}
+
+# e2e_maillog_problems: Postfix's warnings, errors, fatals and panics
+# (but not the clock skew that cleanup notes on these machines).
+e2e_maillog_problems() {
+	grep -E 'warning:|error:|fatal:|panic:' "$E2E/maillog" 2>/dev/null |
+	    grep -v 'file system clock is [0-9]* seconds* ahead'
+}
+
+# e2e_milter_problems: the milter's log lines above notice level.
+e2e_milter_problems() {
+	grep -E '^bouncemilter: (warning|error|crit|alert|emerg):' "$E2E/milter/milter.log" 2>/dev/null
+}
+
+# e2e_wait_log FILE PATTERN N [SECONDS]: wait until at least N lines of
+# FILE match the basic regular expression PATTERN (default 30 s).
+e2e_wait_log() {
+	i=0
+	while [ "$(grep -c -- "$2" "$1" 2>/dev/null)" -lt "$3" ]; do
+		i=$((i + 1))
+		[ $i -le $((${4:-30} * 20)) ] || return 1
+		sleep 0.05
+	done
+}
