@@ -1,9 +1,9 @@
 /*
  * actions.h - what bouncemilter decided to do to one message.
  *
- * The decision is plain data, made without libmilter: the milter glue
- * carries it out with smfi_* calls, test mode (-t) prints it. So the
- * printed actions are the real ones, from the same code path.
+ * The decision is plain data, made without the protocol: session.c
+ * sends it to the MTA as change requests, test mode (-t) prints it. So
+ * the printed actions are the real ones, from the same code path.
  */
 #ifndef ACTIONS_H
 #define ACTIONS_H

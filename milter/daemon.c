@@ -4,14 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -129,8 +125,8 @@ daemon_drop_privileges(uid_t uid, gid_t gid, char *err, size_t errlen)
 	return true;
 }
 
-static const char *
-unix_path(const char *spec)
+const char *
+daemon_unix_path(const char *spec)
 {
 	if (strncmp(spec, "unix:", 5) == 0)
 		return spec + 5;
@@ -143,7 +139,7 @@ bool
 daemon_socket_owner(const char *spec, mode_t mode, uid_t uid, const char *group,
 		    char *err, size_t errlen)
 {
-	const char *path = unix_path(spec);
+	const char *path = daemon_unix_path(spec);
 	gid_t gid = (gid_t)-1;
 
 	if (path == NULL)
@@ -159,33 +155,4 @@ daemon_socket_owner(const char *spec, mode_t mode, uid_t uid, const char *group,
 		return false;
 	}
 	return true;
-}
-
-/*
- * libmilter does not give out its listening descriptor, so look for it:
- * a socket that accepts connections, of an internet family.
- */
-int
-daemon_tcp_nodelay(void)
-{
-	struct rlimit rl;
-	int fd, n = 0, on = 1, max = 1024;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max)
-		max = (int)rl.rlim_cur;
-	for (fd = 0; fd < max; fd++) {
-		struct sockaddr_storage ss;
-		socklen_t len = sizeof(ss);
-		int listening = 0;
-		socklen_t olen = sizeof(listening);
-
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &olen) != 0 || !listening)
-			continue;
-		if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0 ||
-		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
-			continue;
-		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == 0)
-			n++;
-	}
-	return n;
 }

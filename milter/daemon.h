@@ -1,6 +1,6 @@
 /*
  * daemon.h - the Unix chores of a mail filter daemon: background, pid
- * file, socket ownership, privileges, TCP options.
+ * file, socket ownership, privileges.
  */
 #ifndef DAEMON_H
 #define DAEMON_H
@@ -19,8 +19,7 @@ bool	daemon_drop_privileges(uid_t, gid_t, char *err, size_t errlen);
  * name, "" for none). A non-UNIX spec is left alone. */
 bool	daemon_socket_owner(const char *spec, mode_t mode, uid_t uid,
 			    const char *group, char *err, size_t errlen);
-/* Set TCP_NODELAY on every listening TCP socket of this process, so that
- * connections accepted on it inherit it. Returns how many were set. */
-int	daemon_tcp_nodelay(void);
+/* The path of a UNIX socket spec (unix:/p, local:/p or /p), else NULL. */
+const char *daemon_unix_path(const char *spec);
 
 #endif /* DAEMON_H */

@@ -7,9 +7,10 @@
  * Start-up order matters: the socket is made while still root (it may
  * live in a root-owned directory) and given its owner and mode, the pid
  * file and EventLog are opened, and only then are privileges dropped.
- * libmilter keeps SIGTERM and SIGHUP (stop) and SIGINT (abort); SIGUSR1
- * reloads config and rules from a thread of our own, and a bad new
- * config is refused with the old one kept. Exit codes are sysexits.h.
+ * SIGTERM and SIGINT stop the server (server.c); SIGUSR1 and SIGHUP
+ * (what log rotation usually sends) reload config and rules from a
+ * thread of our own, and a bad new config is refused with the old one
+ * kept. Exit codes are sysexits.h.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -50,12 +51,12 @@ usage(FILE *fp)
 	    "  -u USER[:GROUP]  run as this user (overrides UserID)\n"
 	    "  -P FILE   write the process id here (overrides PidFile)\n"
 	    "  -f        stay in the foreground\n"
-	    "  -d LEVEL  log to stderr too; 1 info, 2 debug, 3+ libmilter debug\n"
+	    "  -d LEVEL  log to stderr too; 1 info, 2 debug, 3+ every protocol packet\n"
 	    "  -V        print the version and exit\n"
 	    "  -h        this help\n", BOUNCEMILTER_CONF);
 }
 
-/* Waits for SIGUSR1 (blocked in every thread) and reloads. */
+/* Waits for SIGUSR1 or SIGHUP (blocked in every thread) and reloads. */
 static void *
 reload_thread(void *arg)
 {
@@ -66,6 +67,7 @@ reload_thread(void *arg)
 	(void)arg;
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGHUP);
 	for (;;) {
 		struct runtime *rt;
 
@@ -122,8 +124,6 @@ serve(struct runtime *rt, bool foreground)
 		log_msg(LOG_ERR, "Socket: %s", err);
 		return EX_OSERR;
 	}
-	if (daemon_tcp_nodelay() > 0)
-		log_msg(LOG_DEBUG, "TCP_NODELAY set on the listening socket");
 	if (!foreground && !daemon_detach(err, sizeof(err))) {
 		log_msg(LOG_ERR, "%s", err);
 		return EX_OSERR;
@@ -139,8 +139,8 @@ serve(struct runtime *rt, bool foreground)
 		return EX_OSERR;
 	}
 	/* Before any thread exists, so that all inherit the mask: SIGUSR1
-	 * is for the reload thread's sigwait, the others for libmilter's;
-	 * no thread may take them with their default (fatal) action. */
+	 * and SIGHUP are for the reload thread's sigwait, the others for the
+	 * server's; no thread may take them with their default action. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGTERM);
@@ -157,7 +157,7 @@ serve(struct runtime *rt, bool foreground)
 	}
 	rc = milter_serve();
 	log_msg(rc == 0 ? LOG_NOTICE : LOG_ERR, "bouncemilter stopping%s",
-	    rc == 0 ? "" : " (libmilter failed; see earlier lines)");
+	    rc == 0 ? "" : " (the server failed; see earlier lines)");
 	if (pid_file[0] != '\0')
 		unlink(pid_file);
 	return rc == 0 ? EX_OK : EX_SOFTWARE;
@@ -208,7 +208,7 @@ main(int argc, char **argv)
 			}
 			break;
 		case 'V':
-			printf("bouncemilter %s (libmilter %s)\n", BOUNCEMILTER_VERSION,
+			printf("bouncemilter %s (%s)\n", BOUNCEMILTER_VERSION,
 			    milter_version(ver, sizeof(ver)));
 			return EX_OK;
 		case 'h':

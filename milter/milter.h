@@ -1,6 +1,6 @@
 /*
- * milter.h - the libmilter side of bouncemilter, kept behind three calls
- * so that only callbacks.c includes libmilter's headers.
+ * milter.h - the daemon's server: its socket and the MTA connections on
+ * it (server.c, which speaks the milter protocol through session.c).
  */
 #ifndef MILTER_H
 #define MILTER_H
@@ -8,12 +8,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Register the filter and open its socket (a stale UNIX socket is
- * removed). false with a reason in err. */
+/* Open the socket: unix:/path (a stale socket file is replaced, a live
+ * one refused), inet:PORT@HOST or inet6:PORT@HOST. debug 3 and up logs
+ * every packet. false with a reason in err. */
 bool	milter_open(const char *socket, int debug, char *err, size_t errlen);
-/* Serve until SIGTERM/SIGHUP (libmilter's); returns an exit status. */
+/* Serve until SIGTERM or SIGINT; returns an exit status (0: stopped). */
 int	milter_serve(void);
-/* libmilter's version, "8.17.1" style, into buf. */
+/* The protocol spoken, "milter protocol 6", into buf. */
 const char *milter_version(char *buf, size_t len);
 
 #endif /* MILTER_H */

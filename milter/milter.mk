@@ -1,7 +1,7 @@
 # milter/milter.mk - bouncemilter, the daemon; included by the top Makefile.
 #
-# The daemon links libbounce and libmilter. Only milter/callbacks.c
-# includes libmilter's headers.
+# The daemon links libbounce; it speaks the milter protocol itself
+# (milter/wire.c, session.c, server.c), without libmilter.
 
 MILTER_SRC   = $(wildcard milter/*.c)
 MILTER_OBJ   = $(MILTER_SRC:%.c=$(BUILD)/%.o)
@@ -10,7 +10,7 @@ BOUNCEMILTER = $(BUILD)/bouncemilter
 PROGRAMS += $(BOUNCEMILTER)
 
 $(BOUNCEMILTER): $(MILTER_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(MILTER_OBJ) $(LIB) $(LDLIBS_ALL) -lmilter
+	$(CC) $(LDFLAGS) -o $@ $(MILTER_OBJ) $(LIB) $(LDLIBS_ALL)
 
 $(BUILD)/milter/main.o: ALL_CFLAGS += -DBOUNCEMILTER_CONF='"$(SYSCONFDIR)/bouncemilter.conf"'
 

@@ -1,11 +1,11 @@
 /*
  * msg.h - one message as bouncemilter sees it, from MAIL FROM to the end.
  *
- * The milter glue (callbacks.c) and test mode (testmode.c) both drive a
+ * The protocol side (session.c) and test mode (testmode.c) both drive a
  * message through these calls in SMTP order and carry out the actions
- * msg_eom() decides; nothing here knows libmilter. Memory per message is
- * bounded by MaxScanBytes plus small fixed caps on the envelope and on
- * the names of forged header fields.
+ * msg_eom() decides; nothing here knows the milter protocol. Memory per
+ * message is bounded by MaxScanBytes plus small fixed caps on the
+ * envelope and on the names of forged header fields.
  */
 #ifndef MSG_H
 #define MSG_H

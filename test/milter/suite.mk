@@ -2,14 +2,14 @@
 # miltertest against the running daemon, and its command line.
 #
 # *_test.c here are cmocka programs linked with the milter's objects
-# (all but main and the libmilter glue) and libbounce. run.sh starts
+# (all but main) and libbounce. run.sh starts
 # bouncemilter on private sockets in a temporary folder and drives it
 # with the Lua scripts here (miltertest); cli.sh checks -n, -t and the
 # exit codes. All run in the plain and the sanitizer build.
 
 MILTER_TEST_SRC = $(wildcard test/milter/*_test.c)
 MILTER_TEST_BIN = $(MILTER_TEST_SRC:%.c=$(BUILD)/%)
-MILTER_TEST_OBJ = $(filter-out $(BUILD)/milter/main.o $(BUILD)/milter/callbacks.o,$(MILTER_OBJ))
+MILTER_TEST_OBJ = $(filter-out $(BUILD)/milter/main.o,$(MILTER_OBJ))
 
 $(BUILD)/test/milter/%.o: ALL_CFLAGS += -Imilter
 .PRECIOUS: $(BUILD)/test/milter/%_test.o
