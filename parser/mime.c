@@ -34,6 +34,7 @@
 #include "speed.h"
 
 #define MAX_TOP_HEADERS	512	/* header fields of the message indexed */
+#define MAX_PENDING_HTML 8	/* HTML parts whose decoding can wait */
 
 struct mv_header_field {
 	struct span	name;
@@ -223,14 +224,6 @@ japanese_8bit(struct arena *a, const char *label, struct span raw)
 	return SPAN_EMPTY;
 }
 
-/* Text that is UTF-8 already, without CR or NUL, is used where it lies. */
-static bool
-text_usable_in_place(struct span s)
-{
-	return memchr(s.p, '\r', s.len) == NULL && memchr(s.p, '\0', s.len) == NULL &&
-	    utf8_valid(s.p, s.len);
-}
-
 /* Decoded bytes of a text part in its charset -> UTF-8 with LF ends. */
 static struct span
 to_utf8(struct arena *a, struct span raw, const char *charset)
@@ -255,7 +248,10 @@ to_utf8(struct arena *a, struct span raw, const char *charset)
 		    (memchr(raw.p, 0x1b, raw.len) != NULL || strncasecmp(cs, "utf-", 4) == 0) &&
 		    (s = convert_charset(a, cs, raw)).len > 0)
 			return s;
-		return text_usable_in_place(raw) ? raw : text_clean_utf8(a, raw);
+		/* Valid UTF-8 already: used where it lies unless it has a CR
+		 * or a NUL to clean. */
+		return memchr(raw.p, '\r', raw.len) == NULL && memchr(raw.p, '\0', raw.len) == NULL ?
+		    raw : text_clean_utf8(a, raw);
 	}
 	if ((s = japanese_8bit(a, cs, raw)).len > 0)
 		return s;
@@ -415,6 +411,14 @@ struct walk {
 	const struct mv_headers *top;
 	size_t		 top_hdr_len;
 	size_t		 top_body_at;
+	/* HTML parts not decoded yet (see decode_html_if_read). */
+	struct pending_html {
+		size_t		 leaf;
+		struct span	 raw;		/* transfer-encoded */
+		struct span	 encoding;
+		char		 charset[64];
+	}		 html[MAX_PENDING_HTML];
+	size_t		 nhtml;
 };
 
 static void
@@ -642,19 +646,39 @@ walk_entity(struct walk *w, struct span entity, unsigned depth, bool in_returned
 		report_truncate(mv->report, "scan bytes");
 		return;
 	}
+	charset = param_value(head.params, "charset");
+	if (charset.len >= sizeof(w->html[0].charset))
+		charset.len = 0;
+	if (type_is(type, "text/html") && w->nhtml < MAX_PENDING_HTML &&
+	    body.len <= w->budget) {
+		/* Decoded after the walk if someone will read it. Decoding
+		 * never makes a part longer, so the raw length is charged. */
+		struct pending_html *ph = &w->html[w->nhtml];
+		size_t before = mv->nleaf;
+
+		add_leaf(w, type, SPAN_EMPTY, depth, in_returned,
+		    span_istarts(head.disposition, "attachment"));
+		if (mv->nleaf > before) {
+			ph->leaf = before;
+			ph->raw = body;
+			ph->encoding = head.encoding;
+			memcpy(ph->charset, charset.p, charset.len);
+			ph->charset[charset.len] = '\0';
+			w->nhtml++;
+			w->budget -= body.len;
+		}
+		return;
+	}
 	body = transfer_decode(mv->arena, body, head.encoding);
 	if (body.len > w->budget) {
 		body.len = w->budget;
 		report_truncate(mv->report, "scan bytes");
 	}
 	w->budget -= body.len;
-	charset = param_value(head.params, "charset");
 	{
 		char cs[64];
 		struct span text;
 
-		if (charset.len >= sizeof(cs))
-			charset.len = 0;
 		memcpy(cs, charset.p, charset.len);
 		cs[charset.len] = '\0';
 		text = to_utf8(mv->arena, body, cs);
@@ -662,6 +686,44 @@ walk_entity(struct walk *w, struct span entity, unsigned depth, bool in_returned
 			text = html_to_text(mv->arena, text);
 		add_leaf(w, type, text, depth, in_returned,
 		    span_istarts(head.disposition, "attachment"));
+	}
+}
+
+/*
+ * Most reports that carry HTML carry the same words as plain text too,
+ * and a status part; nobody then reads the HTML, and it is the costliest
+ * part to decode (quoted-printable, markup). Its readers: choose_spans()
+ * when there is no plain text, and parse.c's search for status fields
+ * written into a text part, which only runs when no delivery-status part
+ * exists. In either case every waiting HTML part is decoded here, before
+ * anyone looks.
+ */
+static void
+decode_html_if_read(struct walk *w)
+{
+	struct msgview *mv = w->mv;
+	bool plain = false, status = false;
+	size_t i;
+
+	if (w->nhtml == 0)
+		return;
+	for (i = 0; i < mv->nleaf; i++) {
+		const struct mime_leaf *l = &mv->leaf[i];
+
+		if (!l->in_returned && type_is(l->type, "text/plain") && l->text.len > 0)
+			plain = true;
+		if (type_is(l->type, "message/delivery-status") ||
+		    type_is(l->type, "message/global-delivery-status"))
+			status = true;
+	}
+	if (plain && status)
+		return;
+	for (i = 0; i < w->nhtml; i++) {
+		const struct pending_html *ph = &w->html[i];
+		struct span body = transfer_decode(mv->arena, ph->raw, ph->encoding);
+
+		mv->leaf[ph->leaf].text = html_to_text(mv->arena,
+		    to_utf8(mv->arena, body, ph->charset));
 	}
 }
 
@@ -707,7 +769,7 @@ index_top_field(struct span name, struct span raw, void *arg)
 		/* Most messages have a few dozen fields: grow, do not zero
 		 * the most a message may have for each. */
 		h->cap = h->cap == 0 ? 64 : h->cap * 2;
-		if ((more = arena_alloc(h->arena, h->cap * sizeof(*more))) == NULL)
+		if ((more = arena_alloc_raw(h->arena, h->cap * sizeof(*more))) == NULL)
 			return false;
 		if (h->n > 0)
 			memcpy(more, h->field, h->n * sizeof(*more));
@@ -760,6 +822,7 @@ mime_view_build(struct msgview *mv, const char *msg, size_t len)
 
 	w.budget = mv->limits->max_scan_bytes;
 	walk_entity(&w, in, 0, false, "text/plain");
+	decode_html_if_read(&w);
 	choose_spans(mv);
 	return true;
 }
