@@ -19,8 +19,42 @@
 
 #include "engine.h"
 
-struct span
-text_region(struct span text, const char *const *starts, const char *const *ends)
+/* Can the phrases be searched for in the whole text instead of line by
+ * line (none empty, none holding a line end)? */
+static bool
+phrases_in_lines(const char *const *list)
+{
+	size_t k;
+
+	for (k = 0; list[k] != NULL; k++)
+		if (list[k][0] == '\0' || strpbrk(list[k], "\r\n") != NULL)
+			return false;
+	return true;
+}
+
+/* Where the earliest occurrence of any phrase of list starts; NULL if
+ * none. Each search stops where it could no longer start earlier. */
+static const char *
+first_of(struct span text, const char *const *list)
+{
+	const char *best = NULL, *hit;
+	size_t k, n, window;
+
+	for (k = 0; list[k] != NULL; k++) {
+		n = strlen(list[k]);
+		window = text.len;
+		if (best != NULL && (size_t)(best - text.p) + n - 1 < window)
+			window = (size_t)(best - text.p) + n - 1;
+		if ((hit = mem_ifind(text.p, window, list[k], n)) != NULL &&
+		    (best == NULL || hit < best))
+			best = hit;
+	}
+	return best;
+}
+
+/* text_region() one line at a time, for phrases that need it. */
+static struct span
+region_by_lines(struct span text, const char *const *starts, const char *const *ends)
 {
 	struct span line;
 	size_t pos = 0, k;
@@ -45,6 +79,39 @@ text_region(struct span text, const char *const *starts, const char *const *ends
 				if (span_ifind(line, ends[k]) != NULL)
 					return span_make(text.p, (size_t)(line.p - text.p));
 	return text;
+}
+
+/*
+ * The lines are not walked one by one: the first line holding a phrase
+ * is the line of the earliest occurrence of any phrase, found by one
+ * search per phrase over the whole text. The same answer, since no
+ * phrase can span a line end (phrases_in_lines).
+ */
+struct span
+text_region(struct span text, const char *const *starts, const char *const *ends)
+{
+	const char *begin, *hit, *nl;
+
+	if ((starts != NULL && !phrases_in_lines(starts)) ||
+	    (ends != NULL && !phrases_in_lines(ends)))
+		return region_by_lines(text, starts, ends);
+	begin = text.p;
+	if (starts != NULL) {
+		if ((hit = first_of(text, starts)) == NULL)
+			return SPAN_EMPTY;
+		/* The region begins where that line's text ends. */
+		nl = memchr(hit, '\n', text.len - (size_t)(hit - text.p));
+		begin = nl != NULL ? nl : text.p + text.len;
+		if (begin[-1] == '\r')
+			begin--;	/* span_next_line() leaves it out */
+	}
+	text = span_make(begin, text.len - (size_t)(begin - text.p));
+	if (ends == NULL || (hit = first_of(text, ends)) == NULL)
+		return text;
+	/* It ends where the line holding the end phrase starts (there is a
+	 * line end before it: the region's first line is empty). */
+	nl = memrchr(text.p, '\n', (size_t)(hit - text.p));
+	return span_make(text.p, nl != NULL ? (size_t)(nl + 1 - text.p) : 0);
 }
 
 static void
