@@ -7,8 +7,10 @@
     mix.py drain SPOOL SECONDS
     mix.py smtp PORT FILE COUNT SENDER RCPT
 
-A PLAN has one stream a line: NAME SESSIONS MESSAGES SENDER SOURCE.
-SENDER is an address or <> (null sender). SOURCE is a message file
+A PLAN has one stream a line: NAME SESSIONS MESSAGES SENDER CATEGORY
+SOURCE. SENDER is an address or <> (null sender). CATEGORY is the
+X-Bounce-Category the fixture must get (none: no fields at all), which
+anchors what follows to the fixture's facts. SOURCE is a message file
 (relative to the tree's top), forge:FILE (the file with forged X-Bounce-*
 fields added and a Message-ID of its own) or generated:LENGTH
 (smtp-source's own message, LENGTH bytes of body). Every stream goes to
@@ -18,7 +20,8 @@ Message-ID (by Subject for generated mail).
 prepare writes OUT/NAME.eml for every stream and OUT/expect.json: what the
 milter must add to each, taken from `bouncemilter -t` on the same file
 with the same envelope (so the daemon under load must do exactly what it
-does for one message alone: no cross-talk between threads). --alt gives
+does for one message alone: no cross-talk between threads), after
+checking that it has the plan's category. --alt gives
 a second rule set whose result is also accepted (a reload mid-load).
 
 send runs one smtp-source per stream at once (their sessions and
@@ -67,12 +70,13 @@ def read_plan(path):
             line = line.split("#", 1)[0].split()
             if not line:
                 continue
-            if len(line) != 5:
-                die("%s:%d: want NAME SESSIONS MESSAGES SENDER SOURCE" % (path, n))
-            name, sessions, messages, sender, source = line
+            if len(line) != 6:
+                die("%s:%d: want NAME SESSIONS MESSAGES SENDER CATEGORY SOURCE" % (path, n))
+            name, sessions, messages, sender, category, source = line
             streams.append({"name": name, "sessions": int(sessions),
-                "messages": int(messages),
-                "sender": "" if sender == "<>" else sender, "source": source})
+                            "messages": int(messages),
+                            "sender": "" if sender == "<>" else sender,
+                            "category": category, "source": source})
     return streams
 
 
@@ -123,6 +127,14 @@ def forge(data):
     return b"\n".join(head) + b"\n" + data[end:]
 
 
+def category(added):
+    """The X-Bounce-Category among added fields, or none."""
+    for f in added:
+        if f.lower().startswith("x-bounce-category:"):
+            return f.split(":", 1)[1].strip()
+    return "none"
+
+
 def oracle(binary, conf, path, sender):
     """The fields `bouncemilter -t` adds to this message."""
     with open(path, "rb") as f:
@@ -166,6 +178,8 @@ def prepare(out, plan, binary, rules, alt):
             s["key"] = "subject:load-" + s["name"]
             s["expect"] = [[] for _ in confs]
             s["forged"] = False
+            if s["category"] != "none":
+                die("%s: generated mail gets no fields (category none)" % s["name"])
             keys.add(s["key"])
             continue
         forged = src.startswith("forge:")
@@ -188,6 +202,9 @@ def prepare(out, plan, binary, rules, alt):
         keys.add(s["key"])
         s["forged"] = forged or bool(ours(data))
         s["expect"] = [oracle(binary, c, path, s["sender"]) for c in confs]
+        got = category(s["expect"][0])
+        if got != s["category"]:
+            die("%s: bouncemilter -t gives category %s, the plan says %s" % (src, got, s["category"]))
     with open(os.path.join(out, "expect.json"), "w") as f:
         json.dump(streams, f, indent=1)
     sessions = sum(s["sessions"] for s in streams)
