@@ -9,8 +9,10 @@
 # fields `bouncemilter -t` gives for it alone, no forged value may be
 # left, ordinary mail must carry none, and neither Postfix nor the milter
 # may have logged a warning. The milter's peak memory (VmHWM) and peak
-# thread count are printed and loosely bounded, so that a leak or a
-# thread explosion fails the test. Needs root; skipped otherwise.
+# thread count are printed and loosely bounded, and its threads and
+# descriptors must be back to where they were once the sessions are
+# over, so that a leak or a thread explosion fails the test. Needs root;
+# skipped otherwise.
 set -u
 BUILD=${1:?usage: load.sh BUILD}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -35,7 +37,14 @@ for c in postfix smtp-source python3; do
 	command -v $c >/dev/null || { echo "  SKIP: $c missing (make deps)"; exit 0; }
 done
 
+# milter_counts: the milter's threads and open descriptors, "T F".
+milter_counts() {
+	echo "$(awk '/^Threads:/ { print $2 }' "/proc/$E2E_MILTER_PID/status")" \
+	    "$(ls "/proc/$E2E_MILTER_PID/fd" | wc -l)"
+}
+
 e2e_up "$TOP" "$TOP/$BUILD/bouncemilter" || exit 1
+base=$(milter_counts)
 python3 "$HERE/mix.py" prepare "$E2E/mix" "$HERE/load.plan" "$E2E_BIN" "$TOP/rules" >/dev/null ||
 	{ bad "preparing the mix"; exit 1; }
 
@@ -45,6 +54,19 @@ grep '^FAIL' "$E2E/send.out"
 [ $rc = 0 ] && ok "20 smtp-source sessions sent every message; queue drained" ||
 	bad "sending (exit $rc)"
 figures=$(grep '^sent=' "$E2E/send.out")
+
+# Once the sessions are over, the connections' threads and descriptors
+# must be gone (smtpd closes its milter connection when its client quits;
+# at the start one may still have been open for e2e_up's probe).
+# settled: the milter has no more threads and descriptors than before.
+settled() {
+	set -- $base $(milter_counts)
+	[ "$3" -le "$1" ] && [ "$4" -le "$2" ]
+}
+i=0
+until settled || [ $i -gt 200 ]; do sleep 0.05; i=$((i + 1)); done
+settled && ok "after the load the milter is back to $(milter_counts | sed 's/ / threads, /') descriptors" ||
+	bad "milter threads and descriptors after the load: $(milter_counts), before: $base"
 
 python3 "$HERE/mix.py" check "$E2E/mix" "$E2E/mail/sink" > "$E2E/check.out"
 rc=$?
