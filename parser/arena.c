@@ -10,7 +10,8 @@
  * block of a freed arena is kept as a spare, and the next arena starts
  * in it: most messages then need one block and no malloc at all. One
  * spare for the whole process, taken and put back by atomic exchange,
- * so threads never wait for it (a thread that finds it gone mallocs).
+ * so threads never wait for it (a thread that finds it gone allocates).
+ * Blocks come from bigmem.c: the big ones with their pages in place.
  */
 #include <stdatomic.h>
 #include <stdint.h>
@@ -47,7 +48,7 @@ spare_put(struct arena_block *b)
 
 	if (old != NULL && old->size > b->size)
 		old = atomic_exchange(&spare, old);	/* the bigger goes back */
-	free(old);
+	bigmem_free(old);
 }
 
 /* The spare, if there is one of at least need bytes. */
@@ -83,10 +84,10 @@ arena_free(struct arena *a)
 	for (b = a->head; b != NULL; b = next) {
 		next = b->next;
 		if (b->size <= ARENA_BLOCK_MAX && (keep == NULL || b->size > keep->size)) {
-			free(keep);
+			bigmem_free(keep);
 			keep = b;
 		} else
-			free(b);
+			bigmem_free(b);
 	}
 	if (keep != NULL)
 		spare_put(keep);
@@ -115,7 +116,7 @@ arena_alloc_raw(struct arena *a, size_t len)
 		} else {
 			if (size > SIZE_MAX - sizeof(*b))
 				return NULL;
-			if ((b = malloc(sizeof(*b) + size)) == NULL)
+			if ((b = bigmem_alloc(sizeof(*b) + size)) == NULL)
 				return NULL;
 			b->size = size;
 		}

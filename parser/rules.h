@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <hs/hs.h>
 
@@ -46,11 +47,21 @@ enum cond_key {
 	COND_DIAGTYPE,		/* globs on the diagnostic type */
 };
 
+/* Pattern ids as bits of one 64-bit word of a match set. */
+struct id_mask {
+	unsigned	  word;
+	uint64_t	  bits;
+};
+
 struct rule_cond {
 	enum cond_key	  key;
 	unsigned	  n;
 	const char *const *word;	/* words and globs, "none" for empty */
 	const unsigned	 *id;		/* pattern ids */
+	/* The ids again, grouped by word of the match set (rules.c), so
+	 * that "any of them matched" is a few ANDs. */
+	const struct id_mask *mask;
+	unsigned	  nmask;
 };
 
 /* Which outcome fields a rule sets. */
@@ -141,5 +152,8 @@ bool	rules_cache_load(const char *const *expr, const unsigned *flags, unsigned n
 			 hs_database_t **db);
 void	rules_cache_store(const char *const *expr, const unsigned *flags, unsigned n,
 			  const hs_database_t *db);
+/* Vectorscan's allocators (rules_cache.c); rules_cache_load() calls it,
+ * and it must come before Vectorscan allocates anything. */
+void	rules_hs_init(void);
 
 #endif /* RULES_H */

@@ -8,6 +8,13 @@
 
 #include "engine.h"
 
+/* ---- bigmem.c ---------------------------------------------------------- */
+
+/* malloc/free for big blocks: from BIGMEM_MIN bytes on, mapped with all
+ * their pages in place (a first touch per page costs a fault). */
+void   *bigmem_alloc(size_t);
+void	bigmem_free(void *);
+
 /* ---- arena.c ----------------------------------------------------------- */
 
 /* arena_alloc() without the zeroing, for buffers about to be written
