@@ -28,12 +28,6 @@ struct match_set {
 	uint64_t component[RULES_MAX_PATTERNS / 64];
 };
 
-static bool
-bit_get(const uint64_t *set, unsigned id)
-{
-	return (set[id / 64] >> (id % 64)) & 1;
-}
-
 static int
 on_match(unsigned int id, unsigned long long from, unsigned long long to,
 	 unsigned int flags, void *ctx)
@@ -166,6 +160,18 @@ struct subject {
 	char				 reporting[HOST_MAX];
 };
 
+/* Did any of the condition's patterns match? */
+static bool
+any_matched(const struct rule_cond *c, const uint64_t *set)
+{
+	unsigned i;
+
+	for (i = 0; i < c->nmask; i++)
+		if (set[c->mask[i].word] & c->mask[i].bits)
+			return true;
+	return false;
+}
+
 static bool
 cond_holds(const struct rule_cond *c, const struct subject *sj)
 {
@@ -174,17 +180,11 @@ cond_holds(const struct rule_cond *c, const struct subject *sj)
 
 	switch (c->key) {
 	case COND_TEXT:
+		return any_matched(c, sj->match->text);
 	case COND_COMPONENT:
-		for (i = 0; i < c->n; i++)
-			if (bit_get(c->key == COND_TEXT ? sj->match->text : sj->match->component,
-				    c->id[i]))
-				return true;
-		return false;
+		return any_matched(c, sj->match->component);
 	case COND_NOT_TEXT:
-		for (i = 0; i < c->n; i++)
-			if (bit_get(sj->match->text, c->id[i]))
-				return false;
-		return true;
+		return !any_matched(c, sj->match->text);
 	case COND_STATUS:
 		for (i = 0; i < c->n; i++)
 			if (rules_status_match_parts(c->word[i], &sj->status))

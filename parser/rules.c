@@ -136,6 +136,29 @@ order_conditions(struct rule *r)
 	}
 }
 
+/* Group a pattern condition's ids by match-set word (struct id_mask). */
+static bool
+make_masks(struct bounce_rules *rs, struct rule_cond *c)
+{
+	struct id_mask *m;
+	unsigned i, j, n = 0;
+
+	if ((m = arena_alloc(rs->arena, c->n * sizeof(*m))) == NULL)
+		return false;
+	for (i = 0; i < c->n; i++) {
+		for (j = 0; j < n && m[j].word != c->id[i] / 64; j++)
+			;
+		if (j == n) {
+			m[n].word = c->id[i] / 64;
+			m[n++].bits = 0;
+		}
+		m[j].bits |= (uint64_t)1 << (c->id[i] % 64);
+	}
+	c->mask = m;
+	c->nmask = n;
+	return true;
+}
+
 static bool
 compile(struct bounce_rules *rs, const struct rules_pattern *pat, unsigned npat,
 	char *err, size_t errlen)
@@ -223,8 +246,18 @@ bounce_rules_load(const char *dir, char *err, size_t errlen)
 	free(pat);
 	if (rs->nrule > 0)
 		qsort(rs->rule, rs->nrule, sizeof(*rs->rule), cmp_rank);
-	for (i = 0; i < rs->nrule; i++)
-		order_conditions(&rs->rule[i]);
+	for (i = 0; i < rs->nrule; i++) {
+		struct rule *r = &rs->rule[i];
+		unsigned j;
+
+		order_conditions(r);
+		for (j = 0; j < r->ncond; j++)
+			if (r->cond[j].id != NULL && !make_masks(rs, &r->cond[j])) {
+				snprintf(err, errlen, "%s: out of memory", dir);
+				bounce_rules_free(rs);
+				return NULL;
+			}
+	}
 	return rs;
 }
 

@@ -320,7 +320,7 @@ set_once(struct parser *ps, const char *key, unsigned bit)
 static bool
 parse_yes_no(struct parser *ps, const char *key, const char *value, bool *out)
 {
-	const char *w;
+	const char *w = NULL;
 
 	if (!one_word(ps, key, value, &w))
 		return false;
@@ -366,7 +366,7 @@ static bool
 parse_vocab(struct parser *ps, const char *key, unsigned bit, const char *value,
 	    const char *(*lookup)(const char *), const char **out)
 {
-	const char *w;
+	const char *w = NULL;
 
 	if (!one_word(ps, key, value, &w))
 		return false;
@@ -378,7 +378,7 @@ parse_vocab(struct parser *ps, const char *key, unsigned bit, const char *value,
 static bool
 parse_priority(struct parser *ps, const char *value)
 {
-	const char *w;
+	const char *w = NULL;
 	char *end;
 	long v;
 
@@ -575,7 +575,7 @@ static bool
 parse_key(struct parser *ps, const char *key, size_t klen, const char *value)
 {
 	struct rule *r = cur_rule(ps);
-	bool yes;
+	bool yes = false;
 	size_t i;
 
 #define KEY_IS(k)	(klen == sizeof(k) - 1 && memcmp(key, k, klen) == 0)
