@@ -129,7 +129,7 @@ keep(struct msg *m, const void *p, size_t len)
 {
 	size_t room;
 
-	if (m->full)
+	if (m->full || len == 0)
 		return;
 	room = m->max - m->len;
 	if (len > room) {
