@@ -260,7 +260,8 @@ classify_one(struct bounce_report *r, struct bounce_recipient *rc,
 		const struct rule *ru = &rs->rule[i];
 		unsigned take;
 
-		if (!rule_holds(ru, &sj))
+		if ((ru->text != NULL && !any_matched(ru->text, match->text)) ||
+		    !rule_holds(ru, &sj))
 			continue;
 		take = ru->sets & ~have;
 		if (take & OUT_REASON)

@@ -251,12 +251,15 @@ bounce_rules_load(const char *dir, char *err, size_t errlen)
 		unsigned j;
 
 		order_conditions(r);
-		for (j = 0; j < r->ncond; j++)
+		for (j = 0; j < r->ncond; j++) {
 			if (r->cond[j].id != NULL && !make_masks(rs, &r->cond[j])) {
 				snprintf(err, errlen, "%s: out of memory", dir);
 				bounce_rules_free(rs);
 				return NULL;
 			}
+			if (r->cond[j].key == COND_TEXT && r->text == NULL)
+				r->text = &r->cond[j];
+		}
 	}
 	return rs;
 }

@@ -82,6 +82,9 @@ struct rule {
 
 	struct rule_cond *cond;
 	unsigned	 ncond;
+	/* Its text condition, if it has one (rules.c): most rules fail
+	 * there, so it is tested before anything else. */
+	const struct rule_cond *text;
 
 	unsigned	 sets;		/* OUT_* */
 	bool		 cont;		/* continue: later rules fill the rest */
