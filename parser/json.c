@@ -128,62 +128,71 @@ jb_string_in(struct jbuf *b, const char *s, size_t len)
 	b->len = (size_t)(o - b->p);
 }
 
-/* ,"key":"value" (or {"key":... when first): room for all of it is made
- * once. */
+/* A member: head is its start as a literal, ',"key":' (or '{"key":'),
+ * then the value as a string; room for all of it is made once. */
 static void
-jb_member(struct jbuf *b, bool first, const char *key, const char *val)
+jb_member(struct jbuf *b, const char *head, size_t hlen, const char *val)
 {
-	size_t klen = strlen(key), vlen;
+	size_t vlen;
 
 	val = val != NULL ? val : "";
 	vlen = strlen(val);
-	if (vlen > (SIZE_MAX - 2) / 6 - klen - 4) {
+	if (vlen > (SIZE_MAX - 2) / 6 - hlen) {
 		b->failed = true;
 		return;
 	}
-	jb_reserve(b, klen + 4 + vlen * 6 + 2);
+	jb_reserve(b, hlen + vlen * 6 + 2);
 	if (b->failed)
 		return;
-	memcpy(b->p + b->len, first ? "{\"" : ",\"", 2);
-	memcpy(b->p + b->len + 2, key, klen);
-	memcpy(b->p + b->len + 2 + klen, "\":", 2);
-	b->len += klen + 4;
+	memcpy(b->p + b->len, head, hlen);
+	b->len += hlen;
 	jb_string_in(b, val, vlen);
 }
 
+#define JB_MEMBER(b, head, val)	jb_member((b), (head), sizeof(head) - 1, (val))
+
 static void
-jb_bool(struct jbuf *b, const char *key, bool val)
+jb_bool(struct jbuf *b, const char *head, size_t hlen, bool val)
 {
-	JB_LIT(b, ",\"");
-	jb_raw(b, key, strlen(key));
+	jb_raw(b, head, hlen);
 	if (val)
-		JB_LIT(b, "\":true");
+		JB_LIT(b, "true");
 	else
-		JB_LIT(b, "\":false");
+		JB_LIT(b, "false");
 }
+
+#define JB_BOOL(b, head, val)	jb_bool((b), (head), sizeof(head) - 1, (val))
 
 static void
 recipient_json(struct jbuf *b, const struct bounce_recipient *rc)
 {
-	jb_member(b, true, "recipient", rc->recipient);
-	jb_member(b, false, "original_recipient", rc->original_recipient);
-	jb_member(b, false, "action", rc->action);
-	jb_member(b, false, "status", rc->status);
-	jb_member(b, false, "reply_code", rc->reply_code);
-	jb_member(b, false, "command", rc->command);
-	jb_member(b, false, "remote_mta", rc->remote_mta);
-	jb_member(b, false, "diagnostic_type", rc->diagnostic_type);
-	jb_member(b, false, "diagnostic", rc->diagnostic);
-	jb_member(b, false, "component", rc->component);
-	jb_member(b, false, "reason", rc->reason);
-	jb_member(b, false, "category", rc->category);
-	jb_bool(b, "hard", rc->hard);
-	jb_bool(b, "temporary", rc->temporary);
-	jb_member(b, false, "owner", rc->owner);
-	jb_member(b, false, "summary", rc->summary);
-	jb_member(b, false, "fix", rc->fix);
-	jb_member(b, false, "feedback_type", rc->feedback_type);
+	JB_MEMBER(b, "{\"recipient\":", rc->recipient);
+	JB_MEMBER(b, ",\"original_recipient\":", rc->original_recipient);
+	JB_MEMBER(b, ",\"action\":", rc->action);
+	JB_MEMBER(b, ",\"status\":", rc->status);
+	JB_MEMBER(b, ",\"reply_code\":", rc->reply_code);
+	JB_MEMBER(b, ",\"command\":", rc->command);
+	JB_MEMBER(b, ",\"remote_mta\":", rc->remote_mta);
+	JB_MEMBER(b, ",\"diagnostic_type\":", rc->diagnostic_type);
+	JB_MEMBER(b, ",\"diagnostic\":", rc->diagnostic);
+	JB_MEMBER(b, ",\"component\":", rc->component);
+	JB_MEMBER(b, ",\"reason\":", rc->reason);
+	JB_MEMBER(b, ",\"category\":", rc->category);
+	JB_BOOL(b, ",\"hard\":", rc->hard);
+	JB_BOOL(b, ",\"temporary\":", rc->temporary);
+	JB_MEMBER(b, ",\"owner\":", rc->owner);
+	JB_MEMBER(b, ",\"summary\":", rc->summary);
+	JB_MEMBER(b, ",\"fix\":", rc->fix);
+	JB_MEMBER(b, ",\"feedback_type\":", rc->feedback_type);
 	JB_LIT(b, "}");
+}
+
+/* The source path as JSON needs valid UTF-8 without CR: cleaned only
+ * when it is not so already (a temporary arena just for that). */
+static bool
+source_clean(const char *s, size_t len)
+{
+	return memchr(s, '\r', len) == NULL && utf8_valid(s, len);
 }
 
 char *
@@ -191,16 +200,19 @@ bounce_report_json(const struct bounce_report *r, const char *source,
 		   const char *queue_id, time_t when)
 {
 	struct jbuf b = { 0 };
-	struct arena *tmp;
-	size_t i;
+	struct arena *tmp = NULL;
+	size_t i, slen;
+	bool clean;
 
-	if ((tmp = arena_new()) == NULL)
-		return NULL;
 	source = source != NULL ? source : "";
-	jb_member(&b, true, "source",
-	    text_clean_utf8(tmp, span_make(source, strlen(source))).p);
+	slen = strlen(source);
+	clean = source_clean(source, slen);
+	if ((!clean || queue_id != NULL) && (tmp = arena_new()) == NULL)
+		return NULL;
+	JB_MEMBER(&b, "{\"source\":", clean ? source :
+	    text_clean_utf8(tmp, span_make(source, slen)).p);
 	if (queue_id != NULL)
-		jb_member(&b, false, "queue_id",
+		JB_MEMBER(&b, ",\"queue_id\":",
 		    text_field(tmp, span_make(queue_id, strlen(queue_id))));
 	if (when != 0) {
 		char buf[32];
@@ -208,18 +220,17 @@ bounce_report_json(const struct bounce_report *r, const char *source,
 
 		gmtime_r(&when, &tm);
 		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		jb_member(&b, false, "time", buf);
+		JB_MEMBER(&b, ",\"time\":", buf);
 	}
-	jb_member(&b, false, "kind", bounce_kind_name(r->kind));
-	jb_member(&b, false, "vendor", r->vendor);
-	jb_member(&b, false, "reporting_mta", r->reporting_mta);
-	JB_LIT(&b, ",\"original\":");
-	jb_member(&b, true, "message_id", r->original.message_id);
-	jb_member(&b, false, "from", r->original.from);
-	jb_member(&b, false, "to", r->original.to);
-	jb_member(&b, false, "subject", r->original.subject);
+	JB_MEMBER(&b, ",\"kind\":", bounce_kind_name(r->kind));
+	JB_MEMBER(&b, ",\"vendor\":", r->vendor);
+	JB_MEMBER(&b, ",\"reporting_mta\":", r->reporting_mta);
+	JB_MEMBER(&b, ",\"original\":{\"message_id\":", r->original.message_id);
+	JB_MEMBER(&b, ",\"from\":", r->original.from);
+	JB_MEMBER(&b, ",\"to\":", r->original.to);
+	JB_MEMBER(&b, ",\"subject\":", r->original.subject);
 	JB_LIT(&b, "}");
-	jb_bool(&b, "truncated", r->truncated);
+	JB_BOOL(&b, ",\"truncated\":", r->truncated);
 	JB_LIT(&b, ",\"recipients\":[");
 	for (i = 0; i < r->nrcpt; i++) {
 		if (i > 0)
