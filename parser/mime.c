@@ -44,6 +44,12 @@ struct mv_header_field {
 
 struct mv_headers {
 	struct mv_header_field	*field;
+	/* A bit per (length, first letter) of the names indexed, so that
+	 * most questions about absent fields end here. */
+	uint64_t		 names;
+	/* The two fields nearly every module asks for, found once. */
+	const struct mv_header_field *from, *subject;
+	bool			 from_known, subject_known;
 	size_t			 n;
 	size_t			 cap;		/* grows to MAX_TOP_HEADERS */
 	struct arena		*arena;
@@ -757,6 +763,12 @@ choose_spans(struct msgview *mv)
 		mv->body = html->text;
 }
 
+static unsigned
+name_bit(const char *p, size_t len)
+{
+	return (unsigned)(len * 7 + ((unsigned char)p[0] | 0x20)) % 64;
+}
+
 static bool
 index_top_field(struct span name, struct span raw, void *arg)
 {
@@ -775,6 +787,8 @@ index_top_field(struct span name, struct span raw, void *arg)
 			memcpy(more, h->field, h->n * sizeof(*more));
 		h->field = more;
 	}
+	if (name.len > 0)
+		h->names |= (uint64_t)1 << name_bit(name.p, name.len);
 	h->field[h->n].name = name;
 	h->field[h->n].raw = raw;
 	h->field[h->n].value = (struct span){ NULL, 0 };
@@ -909,23 +923,67 @@ field_is(const struct mv_header_field *f, const char *name, size_t nlen)
 	    ((unsigned char)name[0] | 0x20) && strncasecmp(f->name.p, name, nlen) == 0);
 }
 
+/* Could a field called name (nlen > 0 bytes) be in the index? */
+static bool
+maybe_indexed(const struct mv_headers *h, const char *name, size_t nlen)
+{
+	return h != NULL && nlen > 0 && (h->names >> name_bit(name, nlen) & 1);
+}
+
+static struct span
+field_value(const struct msgview *mv, struct mv_header_field *f)
+{
+	if (f->value.p == NULL)
+		f->value = header_value_decode(mv->arena, f->raw, mv->limits->max_header_bytes);
+	return f->value;
+}
+
+/* The first field called name, NULL if none. */
+static struct mv_header_field *
+first_field(const struct mv_headers *h, const char *name, size_t nlen)
+{
+	size_t i;
+
+	if (!maybe_indexed(h, name, nlen))
+		return NULL;
+	for (i = 0; i < h->n; i++)
+		if (field_is(&h->field[i], name, nlen))
+			return &h->field[i];
+	return NULL;
+}
+
+/* The value of the first field called name, found once and then
+ * remembered in *slot (for From and Subject, which nearly every module
+ * asks for). */
+static struct span
+remembered(const struct msgview *mv, const struct mv_header_field **slot, bool *known,
+	   const char *name, size_t nlen)
+{
+	if (!*known) {
+		*slot = first_field(mv->headers, name, nlen);
+		*known = true;
+	}
+	return *slot != NULL ? field_value(mv, (struct mv_header_field *)*slot) : SPAN_EMPTY;
+}
+
 struct span
 mv_header_nth(const struct msgview *mv, const char *name, int n)
 {
 	struct mv_headers *h = mv->headers;
+	struct mv_header_field *f;
 	size_t i, nlen = strlen(name);
 
-	if (h == NULL)
+	if (!maybe_indexed(h, name, nlen))
 		return SPAN_EMPTY;
+	if (n == 0 && nlen == 4 && strncasecmp(name, "From", 4) == 0)
+		return remembered(mv, &h->from, &h->from_known, name, nlen);
+	if (n == 0 && nlen == 7 && strncasecmp(name, "Subject", 7) == 0)
+		return remembered(mv, &h->subject, &h->subject_known, name, nlen);
 	for (i = 0; i < h->n; i++) {
-		struct mv_header_field *f = &h->field[i];
-
+		f = &h->field[i];
 		if (!field_is(f, name, nlen) || n-- > 0)
 			continue;
-		if (f->value.p == NULL)
-			f->value = header_value_decode(mv->arena, f->raw,
-			    mv->limits->max_header_bytes);
-		return f->value;
+		return field_value(mv, f);
 	}
 	return SPAN_EMPTY;
 }
@@ -938,7 +996,9 @@ mv_header_has(const struct msgview *mv, const char *name, unsigned max,
 	size_t i, k, nlen = strlen(name);
 	unsigned seen = 0;
 
-	for (i = 0; h != NULL && i < h->n && seen < max; i++) {
+	if (!maybe_indexed(h, name, nlen))
+		return false;
+	for (i = 0; i < h->n && seen < max; i++) {
 		struct mv_header_field *f = &h->field[i];
 
 		if (!field_is(f, name, nlen))
@@ -962,7 +1022,9 @@ mv_header_present(const struct msgview *mv, const char *name)
 	struct mv_headers *h = mv->headers;
 	size_t i, nlen = strlen(name);
 
-	for (i = 0; h != NULL && i < h->n; i++)
+	if (!maybe_indexed(h, name, nlen))
+		return false;
+	for (i = 0; i < h->n; i++)
 		if (field_is(&h->field[i], name, nlen))
 			return true;
 	return false;
