@@ -107,6 +107,11 @@ open_unix(const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: in use by another process", path);
 			goto fail;
 		}
+		if (errno != ECONNREFUSED) {
+			snprintf(err, errlen, "%s: cannot tell whether another process "
+			    "uses it: %s", path, strerror(errno));
+			goto fail;
+		}
 		close(fd);
 		if (unlink(path) != 0 ||
 		    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {

@@ -75,16 +75,6 @@
 #define SMFIF_DELRCPT	0x00000008UL
 #define SMFIF_CHGHDRS	0x00000010UL
 #define SMFIF_QUARANTINE 0x00000020UL
-#define SMFIF_SETSYMLIST 0x00000100UL
-
-/* Stages a macro list is set for (SMFIM_*), in protocol order. */
-#define SMFIM_CONNECT	0
-#define SMFIM_HELO	1
-#define SMFIM_ENVFROM	2
-#define SMFIM_ENVRCPT	3
-#define SMFIM_DATA	4
-#define SMFIM_EOM	5
-#define SMFIM_EOH	6
 
 /* The largest packet taken: a body chunk is at most 65535 bytes, but a
  * header field comes whole (Postfix allows 100 KB). Bigger ends the

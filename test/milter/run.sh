@@ -93,8 +93,23 @@ mt base dsn.lua "unix:$T/base.sock"
 grep -q '"queue_id":"4TESTQID"' "$T/base.events" &&
 	echo "  PASS: EventLog has JSON lines with the queue id" ||
 	{ echo "FAIL: EventLog"; FAILED=1; }
+# A second instance on the socket of a live one is refused (exit 69).
+"$BIN" -f -c "$T/base.conf" -p "unix:$T/base.sock" -P "$T/second.pid" 2>"$T/second.log"
+rc=$?
+if [ $rc = 69 ] && grep -q 'in use by another process' "$T/second.log"; then
+	echo "  PASS: a live instance's socket is not taken over"
+else
+	echo "FAIL: second instance on a live socket: exit $rc"; cat "$T/second.log"; FAILED=1
+fi
 stop_gracefully $MILTER_PID
 [ -f "$T/base.pid" ] && { echo "FAIL: pid file left after SIGTERM"; FAILED=1; }
+[ -e "$T/base.sock" ] && { echo "FAIL: socket file left after SIGTERM"; FAILED=1; }
+# A socket left by a killed instance is replaced.
+start base "unix:$T/base.sock"
+stop $MILTER_PID
+start base "unix:$T/base.sock"
+mt base dsn.lua "unix:$T/base.sock"
+stop $MILTER_PID
 
 # The same over TCP.
 port=$(free_port)
@@ -123,7 +138,7 @@ def take(n):
     return b
 n = struct.unpack("!I", take(4))[0]
 reply = take(n)
-# version, actions, steps; then the macro lists asked for (SETSYMLIST)
+# version, actions, steps (and macro lists, which a filter may add)
 sys.exit(0 if reply[:1] == b"O" and len(reply) >= 13 else 1)
 PY
 		echo "  PASS: option negotiation over inet6:$port@[::1]"
