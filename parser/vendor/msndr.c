@@ -82,8 +82,11 @@ static const char *const newest_lead[] = { "your message to ", NULL };
 
 /* detect() asks about the headings and labels above (found for all
  * modules in one pass, vendor.c). */
+static struct vendor_markers returned_markers = {
+	.phrase = returned_heads,
+};
 static struct vendor_markers generating_markers = {
-	.phrase = generating_labels,
+	.phrase = generating_labels, .next = &returned_markers,
 };
 static struct vendor_markers newest_markers = {
 	.phrase = newest_lead, .next = &generating_markers,
@@ -108,19 +111,6 @@ const struct vendor_module vendor_msndr = {
 	.name = "msndr",
 	.markers = &admin_markers,
 };
-
-static bool
-heading(struct span t, const char *const *list)
-{
-	size_t k;
-
-	if (t.len == 0 || t.len > HEADING_MAX)
-		return false;
-	for (k = 0; list[k] != NULL; k++)
-		if (span_ifind(t, list[k]) != NULL)
-			return true;
-	return false;
-}
 
 /* "Label: value" with one of labels; the value, trimmed, or empty. */
 static struct span
@@ -470,6 +460,42 @@ header_line(struct span line)
 	return false;
 }
 
+/* The phrases of a list that occur in the body, as bits, and where the
+ * earliest of them starts (lowered into *first). */
+static uint64_t
+present_phrases(const struct msgview *mv, const struct vendor_markers *m,
+		size_t *first)
+{
+	uint64_t bits = 0;
+	size_t end, len;
+	unsigned k;
+
+	for (k = 0; m->phrase[k] != NULL && k < 64; k++) {
+		if ((end = mv_marker_end(mv, m, k)) == 0)
+			continue;
+		bits |= (uint64_t)1 << k;
+		len = strlen(m->phrase[k]);
+		if (end - len < *first)
+			*first = end - len;
+	}
+	return bits;
+}
+
+/* Is the (trimmed) line t a heading: short, and holding one of the
+ * phrases of list that occur at all (present, as bits)? */
+static bool
+heading_of(struct span t, const char *const *list, uint64_t present)
+{
+	size_t k;
+
+	if (present == 0 || t.len == 0 || t.len > HEADING_MAX)
+		return false;
+	for (k = 0; list[k] != NULL && k < 64; k++)
+		if ((present >> k & 1) && span_ifind(t, list[k]) != NULL)
+			return true;
+	return false;
+}
+
 void
 msndr_read(struct msgview *mv, struct msndr *m)
 {
@@ -477,6 +503,8 @@ msndr_read(struct msgview *mv, struct msndr *m)
 	struct reader rd;
 	bool admin = false, listed = false;
 	size_t pos = 0, i;
+	uint64_t returned = ~(uint64_t)0, admin_at = ~(uint64_t)0;
+	uint64_t failed = ~(uint64_t)0, delayed = ~(uint64_t)0;
 
 	memset(m, 0, sizeof(*m));
 	m->generating = m->status_line = m->returned = SPAN_EMPTY;
@@ -485,24 +513,36 @@ msndr_read(struct msgview *mv, struct msndr *m)
 	rd.m = m;
 	rd.reported = rd.reported_remote = SPAN_EMPTY;
 
+	/* Headings are looked for only among the phrases that occur (the
+	 * one pass over the body knows them), unless the body is longer
+	 * than that pass. */
+	if (body.len <= VENDOR_SCAN_BYTES) {
+		size_t ignored = SIZE_MAX;
+
+		returned = present_phrases(mv, &returned_markers, &ignored);
+		admin_at = present_phrases(mv, &admin_markers, &ignored);
+		failed = present_phrases(mv, &failed_markers, &ignored);
+		delayed = present_phrases(mv, &delayed_markers, &ignored);
+	}
 	while (span_next_line(body, &pos, &line)) {
 		t = span_trim(line);
-		if (heading(t, returned_heads) ||
+		if (heading_of(t, returned_heads, returned) ||
 		    (admin && rd.cont == CONT_NONE && header_line(line))) {
-			size_t from = heading(t, returned_heads) ? pos : (size_t)(line.p - body.p);
+			size_t from = heading_of(t, returned_heads, returned) ?
+			    pos : (size_t)(line.p - body.p);
 
 			m->returned = span_make(body.p + from, body.len - from);
 			break;
 		}
-		if (heading(t, admin_heads)) {
+		if (heading_of(t, admin_heads, admin_at)) {
 			admin = m->admin = true;
 			continue;
 		}
-		if (!admin && heading(t, failed_heads)) {
+		if (!admin && heading_of(t, failed_heads, failed)) {
 			listed = true;
 			continue;
 		}
-		if (!admin && heading(t, delayed_heads)) {
+		if (!admin && heading_of(t, delayed_heads, delayed)) {
 			listed = m->delayed = true;
 			continue;
 		}
@@ -635,41 +675,6 @@ msndr_refine(struct msgview *mv, const struct msndr *m)
 		mv->returned = m->returned;
 		mv->returned_is_headers = true;
 	}
-}
-
-/* The phrases of a list that occur in the body, as bits, and where the
- * earliest of them starts (lowered into *first). */
-static uint64_t
-present_phrases(const struct msgview *mv, const struct vendor_markers *m,
-		size_t *first)
-{
-	uint64_t bits = 0;
-	size_t end, len;
-	unsigned k;
-
-	for (k = 0; m->phrase[k] != NULL && k < 64; k++) {
-		if ((end = mv_marker_end(mv, m, k)) == 0)
-			continue;
-		bits |= (uint64_t)1 << k;
-		len = strlen(m->phrase[k]);
-		if (end - len < *first)
-			*first = end - len;
-	}
-	return bits;
-}
-
-/* heading(), asking only about the phrases that occur at all. */
-static bool
-heading_of(struct span t, const char *const *list, uint64_t present)
-{
-	size_t k;
-
-	if (present == 0 || t.len == 0 || t.len > HEADING_MAX)
-		return false;
-	for (k = 0; list[k] != NULL && k < 64; k++)
-		if ((present >> k & 1) && span_ifind(t, list[k]) != NULL)
-			return true;
-	return false;
 }
 
 bool
