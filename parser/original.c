@@ -11,6 +11,24 @@
 
 #include "engine.h"
 
+/* Where a field of the returned header block goes, if it is one of the
+ * four kept (told apart by length first: most fields are none). */
+static const char **
+original_slot(struct bounce_report *r, struct span name)
+{
+	switch (name.len) {
+	case 2:
+		return span_ieq(name, "To") ? &r->original.to : NULL;
+	case 4:
+		return span_ieq(name, "From") ? &r->original.from : NULL;
+	case 7:
+		return span_ieq(name, "Subject") ? &r->original.subject : NULL;
+	case 10:
+		return span_ieq(name, "Message-ID") ? &r->original.message_id : NULL;
+	}
+	return NULL;
+}
+
 void
 original_extract(struct msgview *mv)
 {
@@ -31,15 +49,7 @@ original_extract(struct msgview *mv)
 			continue;
 		}
 		if (pending) {
-			slot = NULL;
-			if (span_ieq(name, "Message-ID"))
-				slot = &r->original.message_id;
-			else if (span_ieq(name, "From"))
-				slot = &r->original.from;
-			else if (span_ieq(name, "To"))
-				slot = &r->original.to;
-			else if (span_ieq(name, "Subject"))
-				slot = &r->original.subject;
+			slot = original_slot(r, name);
 			if (slot != NULL && (*slot)[0] == '\0')
 				*slot = text_field(mv->arena,
 				    mime_decode_header(mv->arena, span_trim(value)));
