@@ -297,6 +297,58 @@ header_block_end(struct span s, size_t *hdr_len)
 /* Call fn for each field of a header block (name, raw folded value). */
 typedef bool (*field_fn)(struct span name, struct span raw, void *arg);
 
+/*
+ * header_block_end() and header_fields() on its block in one pass over
+ * the lines: the block's end is where the fields end. Returns the
+ * offset of the body and sets *hdr_len, as header_block_end(). When the
+ * block is longer than max, the fields past max are not reported and
+ * the result is true in *cut: the caller reads the block's first max
+ * bytes with header_fields() instead.
+ */
+static size_t
+header_scan(struct span s, size_t max, field_fn fn, void *arg, size_t *hdr_len, bool *cut)
+{
+	const char *p = s.p, *end = s.p + s.len, *nl, *next, *colon;
+	struct span name = SPAN_EMPTY, value = SPAN_EMPTY;
+	bool pending = false, report = fn != NULL;
+	size_t len;
+
+	for (; p < end; p = next) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		next = nl != NULL ? nl + 1 : end;
+		len = (size_t)((nl != NULL ? nl : end) - p);
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		if (len == 0)
+			break;		/* the blank line */
+		if (report && (size_t)(p + len - s.p) > max) {
+			report = false;
+			pending = false;
+		}
+		if (!report)
+			continue;
+		if (p[0] == ' ' || p[0] == '\t') {
+			if (pending)
+				value.len = (size_t)(p + len - value.p);
+			continue;
+		}
+		if (pending && !fn(name, value, arg))
+			report = false;
+		pending = false;
+		colon = memchr(p, ':', len);
+		if (colon == NULL || colon == p)
+			continue;
+		name = span_trim(span_make(p, (size_t)(colon - p)));
+		value = span_make(colon + 1, len - (size_t)(colon + 1 - p));
+		pending = true;
+	}
+	if (pending && report)
+		fn(name, value, arg);
+	*hdr_len = (size_t)(p - s.p);
+	*cut = *hdr_len > max;
+	return p < end ? (size_t)(next - s.p) : s.len;
+}
+
 static void
 header_fields(struct span block, field_fn fn, void *arg)
 {
@@ -494,7 +546,7 @@ type_has_status(const char *type)
 }
 
 static void walk_entity(struct walk *, struct span entity, unsigned depth,
-			bool in_returned, const char *default_type);
+			bool in_returned, const char *default_type, size_t *hdr_out);
 
 /*
  * The parts of a multipart body: between "--boundary" lines, up to the
@@ -542,7 +594,7 @@ walk_multipart(struct walk *w, struct span body, struct span boundary,
 				return found;
 			}
 			walk_entity(w, span_make(part, (size_t)(end - part)), depth + 1,
-			    in_returned, child_default);
+			    in_returned, child_default, NULL);
 			found++;
 		}
 		if (closing)
@@ -558,19 +610,21 @@ walk_multipart(struct walk *w, struct span body, struct span boundary,
 	/* No closing delimiter: the last part runs to the end. */
 	if (part != NULL && part < body.p + body.len) {
 		walk_entity(w, span_make(part, (size_t)(body.p + body.len - part)), depth + 1,
-		    in_returned, child_default);
+		    in_returned, child_default, NULL);
 		found++;
 	}
 	return found;
 }
 
+/* Walk one entity; *hdr_out (if not NULL) gets the length of its header
+ * block, as header_block_end() says, once it is read. */
 static void
 walk_entity(struct walk *w, struct span entity, unsigned depth, bool in_returned,
-	    const char *default_type)
+	    const char *default_type, size_t *hdr_out)
 {
 	struct msgview *mv = w->mv;
 	struct part_head head;
-	struct span block, body, charset;
+	struct span body, charset;
 	size_t hdr_len, body_at;
 	const char *type;
 
@@ -591,13 +645,19 @@ walk_entity(struct walk *w, struct span entity, unsigned depth, bool in_returned
 		for (i = 0; i < w->top->n; i++)
 			collect_part_head(w->top->field[i].name, w->top->field[i].raw, &head);
 	} else {
-		body_at = header_block_end(entity, &hdr_len);
-		if (hdr_len > mv->limits->max_header_bytes * 8) {
+		bool cut;
+
+		body_at = header_scan(entity, mv->limits->max_header_bytes * 8,
+		    collect_part_head, &head, &hdr_len, &cut);
+		if (hdr_out != NULL)
+			*hdr_out = hdr_len;
+		if (cut) {
+			/* Only so much of a header block is read. */
 			report_truncate(mv->report, "header bytes");
 			hdr_len = mv->limits->max_header_bytes * 8;
+			memset(&head, 0, sizeof(head));
+			header_fields(span_make(entity.p, hdr_len), collect_part_head, &head);
 		}
-		block = span_make(entity.p, hdr_len);
-		header_fields(block, collect_part_head, &head);
 	}
 	body = span_make(entity.p + body_at, entity.len - body_at);
 	type = head.type.len > 0 && memchr(head.type.p, '/', head.type.len) != NULL ?
@@ -626,16 +686,17 @@ walk_entity(struct walk *w, struct span entity, unsigned depth, bool in_returned
 	}
 	if (type_is(type, "message/rfc822") || type_is(type, "message/global") ||
 	    type_is(type, "message/news")) {
-		struct span inner_block;
-		size_t inner_hdr;
+		size_t inner_hdr = SIZE_MAX;
 
-		header_block_end(body, &inner_hdr);
-		inner_block = span_make(body.p, inner_hdr);
+		/* The returned message: walked for a status part it may hide,
+		 * and its header block kept (the walk reads where it ends). */
+		walk_entity(w, body, depth + 1, true, "text/plain", &inner_hdr);
 		if (!in_returned && mv->returned.len == 0) {
-			mv->returned = to_utf8(mv->arena, inner_block, NULL);
+			if (inner_hdr == SIZE_MAX)
+				header_block_end(body, &inner_hdr);
+			mv->returned = to_utf8(mv->arena, span_make(body.p, inner_hdr), NULL);
 			mv->returned_is_headers = true;
 		}
-		walk_entity(w, body, depth + 1, true, "text/plain");
 		return;
 	}
 
@@ -814,6 +875,7 @@ mime_view_build(struct msgview *mv, const char *msg, size_t len)
 	struct mv_headers *h;
 	struct span in = normalise_line_ends(mv->arena, span_make(msg, len));
 	size_t hdr_len;
+	bool cut;
 
 	pthread_once(&gmime_once, gmime_setup);
 	mv->body = mv->returned = SPAN_EMPTY;
@@ -823,8 +885,7 @@ mime_view_build(struct msgview *mv, const char *msg, size_t len)
 	h->arena = mv->arena;
 	mv->headers = h;
 
-	w.top_body_at = header_block_end(in, &hdr_len);
-	header_fields(span_make(in.p, hdr_len), index_top_field, h);
+	w.top_body_at = header_scan(in, SIZE_MAX, index_top_field, h, &hdr_len, &cut);
 	if (h->n == MAX_TOP_HEADERS)
 		report_truncate(mv->report, "header fields");
 	else if (hdr_len <= mv->limits->max_header_bytes * 8) {
@@ -835,7 +896,7 @@ mime_view_build(struct msgview *mv, const char *msg, size_t len)
 	}
 
 	w.budget = mv->limits->max_scan_bytes;
-	walk_entity(&w, in, 0, false, "text/plain");
+	walk_entity(&w, in, 0, false, "text/plain", NULL);
 	decode_html_if_read(&w);
 	choose_spans(mv);
 	return true;
