@@ -392,6 +392,10 @@ collect_part_head(struct span name, struct span raw, void *arg)
 {
 	struct part_head *h = arg;
 
+	/* All three are "Content-" and at least 12 long: most fields are
+	 * none of them at a glance. */
+	if (name.len < 12 || (name.p[0] | 0x20) != 'c')
+		return true;
 	if (span_ieq(name, "Content-Type") && h->type.len == 0) {
 		const char *semi = memchr(raw.p, ';', raw.len);
 		size_t tlen = semi != NULL ? (size_t)(semi - raw.p) : raw.len;
