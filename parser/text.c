@@ -277,6 +277,43 @@ text_clean_utf8(struct arena *a, struct span s)
 	return span_make(out, (size_t)(o - out));
 }
 
+#define ONES	UINT64_C(0x0101010101010101)
+#define HIGHS	UINT64_C(0x8080808080808080)
+
+/* A bit 0x80 in each byte of w that is zero, and only there. */
+static inline uint64_t
+zero_bytes(uint64_t w)
+{
+	return ~(((w & ~HIGHS) + ~HIGHS) | w) & HIGHS;
+}
+
+/*
+ * Is a trimmed field already what text_field() makes of it: printable
+ * ASCII without two blanks in a row? Most fields are (addresses, codes,
+ * host names, English replies), and are then copied as they are. Eight
+ * bytes at a time.
+ */
+static bool
+field_is_plain(const unsigned char *p, size_t len)
+{
+	uint64_t w, sp;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, sizeof(w));
+		sp = zero_bytes(w ^ (ONES * ' '));
+		/* A control (below 0x20), DEL or beyond, or two blanks (in the
+		 * word, or across its start). */
+		if (((w - ONES * 0x20) & ~w & HIGHS) || ((((w & ~HIGHS) + ONES) | w) & HIGHS) ||
+		    (sp & (sp >> 8)) || (i > 0 && p[i] == ' ' && p[i - 1] == ' '))
+			return false;
+	}
+	for (; i < len; i++)
+		if (p[i] < 0x20 || p[i] >= 0x7F || (i > 0 && p[i] == ' ' && p[i - 1] == ' '))
+			return false;
+	return true;
+}
+
 const char *
 text_field(struct arena *a, struct span s)
 {
@@ -288,6 +325,10 @@ text_field(struct arena *a, struct span s)
 	s = span_trim(s);
 	if (s.len == 0)
 		return "";
+	if (s.len <= BOUNCE_FIELD_MAX && field_is_plain((const unsigned char *)s.p, s.len)) {
+		out = arena_strndup(a, s.p, s.len);
+		return out != NULL ? out : "";
+	}
 	/* Each input byte yields at most three output bytes (U+FFFD); the
 	 * output stops at BOUNCE_FIELD_MAX, so cap + 4 is always enough. */
 	cap = s.len < BOUNCE_FIELD_MAX / 3 ? s.len * 3 : BOUNCE_FIELD_MAX;
