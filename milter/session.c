@@ -133,7 +133,7 @@ negotiate(struct session *s, const struct wire_packet *p, struct wire_out *out)
 	want = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_SKIP;
 	if (!msg_wants_recipients())
 		want |= SMFIP_NORCPT;
-	/* Without no-reply steps a DATA answer keeps TCP moving (server.c). */
+	/* Else every step is answered, DATA included (see server.c). */
 	if (s->no_reply_ok)
 		want |= NO_REPLY | SMFIP_NODATA;
 	s->steps = mta_steps & want;
