@@ -392,20 +392,21 @@ collect_part_head(struct span name, struct span raw, void *arg)
 {
 	struct part_head *h = arg;
 
-	/* All three are "Content-" and at least 12 long: most fields are
-	 * none of them at a glance. */
-	if (name.len < 12 || (name.p[0] | 0x20) != 'c')
+	/* The three are told apart by length: most fields are none of
+	 * them at a glance. */
+	if ((name.len != 12 && name.len != 19 && name.len != 25) ||
+	    (name.p[0] | 0x20) != 'c')
 		return true;
-	if (span_ieq(name, "Content-Type") && h->type.len == 0) {
+	if (name.len == 12 && span_ieq(name, "Content-Type") && h->type.len == 0) {
 		const char *semi = memchr(raw.p, ';', raw.len);
 		size_t tlen = semi != NULL ? (size_t)(semi - raw.p) : raw.len;
 
 		h->type = span_trim(span_make(raw.p, tlen));
 		h->params = semi != NULL ?
 		    span_make(semi + 1, raw.len - tlen - 1) : SPAN_EMPTY;
-	} else if (span_ieq(name, "Content-Transfer-Encoding"))
+	} else if (name.len == 25 && span_ieq(name, "Content-Transfer-Encoding"))
 		h->encoding = span_trim(raw);
-	else if (span_ieq(name, "Content-Disposition"))
+	else if (name.len == 19 && span_ieq(name, "Content-Disposition"))
 		h->disposition = span_trim(raw);
 	return true;
 }
