@@ -239,9 +239,14 @@ dsn_text_has_fields(struct span text)
 	bool recipient = false, status = false;
 
 	while (span_next_line(text, &pos, &line)) {
-		if (span_istarts(line, "Final-Recipient:") || span_istarts(line, "Original-Recipient:"))
+		/* The first letter rules out most lines. */
+		unsigned char c = line.len > 0 ? (unsigned char)line.p[0] | 0x20 : 0;
+
+		if ((c == 'f' && span_istarts(line, "Final-Recipient:")) ||
+		    (c == 'o' && span_istarts(line, "Original-Recipient:")))
 			recipient = true;
-		else if (span_istarts(line, "Status:") || span_istarts(line, "Action:"))
+		else if ((c == 's' && span_istarts(line, "Status:")) ||
+		    (c == 'a' && span_istarts(line, "Action:")))
 			status = true;
 		if (recipient && status)
 			return true;

@@ -75,7 +75,9 @@ body_paragraph_for(const struct msgview *mv, const char *addr)
 		return SPAN_EMPTY;
 	while (span_next_line(body, &pos, &line)) {
 		if (start == NULL) {
-			const char *hit = mem_ifind(line.p, line.len, addr, alen);
+			/* It must start within the line's first four bytes. */
+			const char *hit = mem_ifind(line.p, line.len < alen + 3 ? line.len : alen + 3,
+			    addr, alen);
 
 			if (hit != NULL && hit - line.p < 4) {
 				start = hit + alen;
