@@ -298,7 +298,7 @@ bounce_classify(struct bounce_report *r, const struct bounce_rules *crs)
 	hs_scratch_t *s = NULL;
 	size_t i;
 
-	if (r == NULL)
+	if (r == NULL || r->nrcpt == 0)
 		return;
 	if (rs == NULL) {
 		for (i = 0; i < r->nrcpt; i++) {
