@@ -58,11 +58,13 @@ ezweb_detect(const struct msgview *mv)
 		match++;
 	if (span_ieq(span_trim(mv_header(mv, "Subject")), "Mail System Error - Returned Mail"))
 		match++;
-	if (mv_header_has(mv, "Received", 16, relays))
-		match++;
 	mid = span_trim(mid);
 	if ((mid.len > 13 && span_ieq(span_make(mid.p + mid.len - 13, 13), ".ezweb.ne.jp>")) ||
 	    (mid.len > 8 && span_ieq(span_make(mid.p + mid.len - 8, 8), ".au.com>")))
+		match++;
+	/* Two signs are needed: without one of the others, the relays
+	 * (the dearest test, up to 16 fields) cannot make it. */
+	if (match > 0 && mv_header_has(mv, "Received", 16, relays))
 		match++;
 	return match >= 2 ? 85 + 3 * match : 0;
 }
