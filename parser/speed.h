@@ -28,6 +28,11 @@ void   *arena_alloc_raw(struct arena *, size_t);
  * module start reading at the first line that can matter. */
 size_t	mv_marker_end(const struct msgview *, const struct vendor_markers *,
 		      unsigned k);
+/* The phrases of m (its first 64) that occur in that window, as bits
+ * (phrase k: bit k), in one call; where the earliest of them starts is
+ * lowered into *first (if not NULL). */
+uint64_t mv_markers_found(const struct msgview *, const struct vendor_markers *,
+			  size_t *first);
 
 /* mv_looks_like_report() and mv_from_daemon(), asked once per message
  * and remembered (the modules all ask; the answers cannot change). */

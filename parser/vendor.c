@@ -233,6 +233,25 @@ mv_marker_end(const struct msgview *mv, const struct vendor_markers *m, unsigned
 	return hit != NULL ? (size_t)(hit - mv->body.p) + len : 0;
 }
 
+uint64_t
+mv_markers_found(const struct msgview *mv, const struct vendor_markers *m, size_t *first)
+{
+	bool scanned = mv->scan != NULL && scan_body(mv, mv->scan);
+	uint64_t bits = 0;
+	size_t end, len;
+	unsigned k;
+
+	for (k = 0; m->phrase[k] != NULL && k < 64; k++) {
+		end = scanned ? mv->scan->end[m->base + k] : mv_marker_end(mv, m, k);
+		if (end == 0)
+			continue;
+		bits |= (uint64_t)1 << k;
+		if (first != NULL && end - (len = strlen(m->phrase[k])) < *first)
+			*first = end - len;
+	}
+	return bits;
+}
+
 bool
 mv_marker_any(const struct msgview *mv, const struct vendor_markers *m,
 	      size_t within)

@@ -460,27 +460,6 @@ header_line(struct span line)
 	return false;
 }
 
-/* The phrases of a list that occur in the body, as bits, and where the
- * earliest of them starts (lowered into *first). */
-static uint64_t
-present_phrases(const struct msgview *mv, const struct vendor_markers *m,
-		size_t *first)
-{
-	uint64_t bits = 0;
-	size_t end, len;
-	unsigned k;
-
-	for (k = 0; m->phrase[k] != NULL && k < 64; k++) {
-		if ((end = mv_marker_end(mv, m, k)) == 0)
-			continue;
-		bits |= (uint64_t)1 << k;
-		len = strlen(m->phrase[k]);
-		if (end - len < *first)
-			*first = end - len;
-	}
-	return bits;
-}
-
 /* Is the (trimmed) line t a heading: short, and holding one of the
  * phrases of list that occur at all (present, as bits)? */
 static bool
@@ -517,12 +496,10 @@ msndr_read(struct msgview *mv, struct msndr *m)
 	 * one pass over the body knows them), unless the body is longer
 	 * than that pass. */
 	if (body.len <= VENDOR_SCAN_BYTES) {
-		size_t ignored = SIZE_MAX;
-
-		returned = present_phrases(mv, &returned_markers, &ignored);
-		admin_at = present_phrases(mv, &admin_markers, &ignored);
-		failed = present_phrases(mv, &failed_markers, &ignored);
-		delayed = present_phrases(mv, &delayed_markers, &ignored);
+		returned = mv_markers_found(mv, &returned_markers, NULL);
+		admin_at = mv_markers_found(mv, &admin_markers, NULL);
+		failed = mv_markers_found(mv, &failed_markers, NULL);
+		delayed = mv_markers_found(mv, &delayed_markers, NULL);
 	}
 	while (span_next_line(body, &pos, &line)) {
 		t = span_trim(line);
@@ -686,10 +663,10 @@ msndr_marker(const struct msgview *mv)
 
 	/* A heading line holds one of the phrases; most bodies have none,
 	 * and no line before the first phrase can be a heading. */
-	admin = present_phrases(mv, &admin_markers, &pos);
-	failed = present_phrases(mv, &failed_markers, &pos);
-	delayed = present_phrases(mv, &delayed_markers, &pos);
-	newest = present_phrases(mv, &newest_markers, &pos);
+	admin = mv_markers_found(mv, &admin_markers, &pos);
+	failed = mv_markers_found(mv, &failed_markers, &pos);
+	delayed = mv_markers_found(mv, &delayed_markers, &pos);
+	newest = mv_markers_found(mv, &newest_markers, &pos);
 	if (pos == SIZE_MAX)
 		return false;
 	if (body.len > DETECT_BYTES)
