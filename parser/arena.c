@@ -19,7 +19,6 @@
 #include <string.h>
 
 #include "engine.h"
-#include "speed.h"
 
 #define ARENA_BLOCK_MIN	4096
 #define ARENA_BLOCK_MAX	(256 * 1024)

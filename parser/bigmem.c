@@ -14,7 +14,6 @@
 #include <stdlib.h>
 
 #include "engine.h"
-#include "speed.h"
 
 #define BIGMEM_MIN	(64 * 1024)
 #define BIGMEM_HEAD	64	/* keeps the block aligned to a cache line */

@@ -12,7 +12,6 @@
 
 #include "ascii.h"
 #include "engine.h"
-#include "speed.h"
 
 static bool
 is_digit_at(struct span s, size_t i)

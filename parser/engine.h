@@ -25,7 +25,17 @@ struct arena;
 struct arena *arena_new(void);
 void	arena_free(struct arena *);
 void   *arena_alloc(struct arena *, size_t);		/* zeroed, NULL on OOM */
+/* arena_alloc() without the zeroing, for buffers about to be written
+ * in full (decoded and cleaned text). */
+void   *arena_alloc_raw(struct arena *, size_t);
 char   *arena_strndup(struct arena *, const char *, size_t);
+
+/* ---- bigmem.c --------------------------------------------------------- */
+
+/* malloc/free for big blocks: from BIGMEM_MIN bytes on, mapped with all
+ * their pages in place (a first touch per page costs a fault). */
+void   *bigmem_alloc(size_t);
+void	bigmem_free(void *);
 
 /* ---- text.c ----------------------------------------------------------- */
 
@@ -97,9 +107,16 @@ struct span status_find(struct span s);
 
 /* ---- mime.c: the message, decoded, as the vendor modules see it -------- */
 
+/*
+ * A leaf's text is decoded during the walk, except text/html: it is
+ * decoded only when a reader known to mime.c will look at it (no plain
+ * text body, or no delivery-status part). A leaf's text may therefore be
+ * empty for an HTML part; new code that reads HTML text must be added to
+ * decode_html_if_read() in mime.c.
+ */
 struct mime_leaf {
 	const char *type;	/* "text/plain", lower case */
-	struct span text;	/* decoded to UTF-8, LF line ends */
+	struct span text;	/* decoded to UTF-8, LF line ends (see above) */
 	unsigned    depth;	/* MIME nesting */
 	bool	    in_returned;	/* inside the returned message */
 	bool	    is_attachment;
@@ -137,6 +154,11 @@ struct span mv_header(const struct msgview *, const char *name);
 bool	mv_header_present(const struct msgview *, const char *name);
 /* Same for the n-th (0-based) occurrence. */
 struct span mv_header_nth(const struct msgview *, const char *name, int n);
+/* Does one of the first max fields called name, up to the first empty
+ * one, contain one of needles (NULL-terminated, case-insensitive)? What
+ * a loop over mv_header_nth() answers, in one pass over the fields. */
+bool	mv_header_has(const struct msgview *, const char *name, unsigned max,
+		      const char *const *needles);
 
 /* Build the view of msg (raw bytes). Returns false only on OOM. */
 bool	mime_view_build(struct msgview *, const char *msg, size_t len);
@@ -256,6 +278,20 @@ bool	mv_marker(const struct msgview *, const struct vendor_markers *,
 /* Any phrase of the list? */
 bool	mv_marker_any(const struct msgview *, const struct vendor_markers *,
 		      size_t within);
+/* Where phrase k of m first ends in mv->body (the offset just past it),
+ * or 0 if it does not occur in the first VENDOR_SCAN_BYTES. Lets a
+ * module start reading at the first line that can matter. */
+size_t	mv_marker_end(const struct msgview *, const struct vendor_markers *,
+		      unsigned k);
+/* The phrases of m (its first 64) that occur in that window, as bits
+ * (phrase k: bit k), in one call; where the earliest of them starts is
+ * lowered into *first (if not NULL). */
+uint64_t mv_markers_found(const struct msgview *, const struct vendor_markers *,
+			  size_t *first);
+/* mv_looks_like_report() and mv_from_daemon(), asked once per message
+ * and remembered (the modules all ask; the answers cannot change). */
+bool	mv_looks_like_report_once(const struct msgview *);
+bool	mv_from_daemon_once(const struct msgview *);
 
 /* The best module for mv and its score; runs every module's detect(). */
 const struct vendor_module *vendor_best(struct msgview *, int *score);

@@ -11,7 +11,6 @@
 #include "ascii.h"
 #include "engine.h"
 #include "html.h"
-#include "speed.h"
 
 static const struct {
 	const char *name;

@@ -31,7 +31,6 @@
 
 #include "engine.h"
 #include "html.h"
-#include "speed.h"
 
 #define MAX_TOP_HEADERS	512	/* header fields of the message indexed */
 #define MAX_PENDING_HTML 8	/* HTML parts whose decoding can wait */

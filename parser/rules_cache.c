@@ -30,7 +30,6 @@
 #include <unistd.h>
 
 #include "rules.h"
-#include "speed.h"
 
 #define CACHE_MAGIC	"BMRULES3"
 #define CACHE_MAX	(64 * 1024 * 1024)

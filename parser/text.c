@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "engine.h"
-#include "speed.h"
 
 static const char replacement[] = "\xEF\xBF\xBD";	/* U+FFFD */
 

@@ -23,7 +23,6 @@
 
 #include "engine.h"
 #include "rules.h"
-#include "speed.h"
 
 #define VENDOR(n) extern const struct vendor_module vendor_##n;
 #include "vendor_list.h"

@@ -23,7 +23,6 @@
  * status agrees in class). This module names the family.
  */
 #include "engine.h"
-#include "speed.h"
 
 static int
 amazonworkmail_detect(const struct msgview *mv)

@@ -9,7 +9,6 @@
  * send Postfix's own report (MAILER-DAEMON@aol.com) are Postfix's.
  */
 #include "engine.h"
-#include "speed.h"
 
 static int
 aol_detect(const struct msgview *mv)

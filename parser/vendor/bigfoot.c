@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "engine.h"
-#include "speed.h"
 
 static int
 bigfoot_detect(const struct msgview *mv)

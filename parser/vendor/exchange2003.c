@@ -20,7 +20,6 @@
 #include <string.h>
 
 #include "engine.h"
-#include "speed.h"
 
 #define DETECT_BYTES	(16 * 1024)
 #define DIAG_LINES	8	/* lines of explanation kept per recipient */

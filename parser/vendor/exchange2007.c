@@ -8,7 +8,6 @@
  * Reports written by Microsoft 365 itself belong to office365.c.
  */
 #include "engine.h"
-#include "speed.h"
 #include "msndr.h"
 
 static int

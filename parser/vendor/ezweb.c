@@ -29,7 +29,6 @@
 #include <string.h>
 
 #include "engine.h"
-#include "speed.h"
 
 #define EZ_GENERIC	"Each of the following recipients was rejected by a remote"
 

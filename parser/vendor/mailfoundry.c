@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "engine.h"
-#include "speed.h"
 
 #define MF_RCPT		"Unable to deliver message to:"
 #define MF_REASON	"Delivery failed for the following reason:"

@@ -16,7 +16,6 @@
 
 #include "engine.h"
 #include "msndr.h"
-#include "speed.h"
 
 #define HEADING_MAX	160	/* longer lines are prose, not headings */
 #define DETECT_BYTES	(64 * 1024)	/* detect() looks this far */

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "engine.h"
-#include "speed.h"
 
 static int
 mxlogic_detect(const struct msgview *mv)

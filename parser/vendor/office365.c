@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "engine.h"
-#include "speed.h"
 #include "msndr.h"
 
 /* The domain of the address or Message-ID in a header value. */

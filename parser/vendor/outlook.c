@@ -18,7 +18,6 @@
 #include <string.h>
 
 #include "engine.h"
-#include "speed.h"
 
 #define INTRO		"this is an automatically generated delivery status notification"
 #define DETECT_BYTES	4096

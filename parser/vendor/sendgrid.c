@@ -18,7 +18,6 @@
 #include <string.h>
 
 #include "engine.h"
-#include "speed.h"
 
 #define SG_BANNER	"This is an automatically generated message from SendGrid"
 

@@ -24,7 +24,6 @@
 #include <string.h>
 
 #include "engine.h"
-#include "speed.h"
 
 #define ZOHO_CODE	"ERROR_CODE :"
 #define ZOHO_STATUS	"[Status: "
