@@ -28,6 +28,11 @@
  * answer: two segments from us per ordinary message instead of three.
  * Where that option does not exist, the MTA is asked to wait for an
  * answer at every step instead, which is slower but never stalls.
+ * And the segment size we accept is that of Ethernet (TCP_MAXSEG):
+ * Postfix sizes its milter stream buffers to twice the MSS, so on
+ * loopback (64 KB MSS) each cleanup process allocated 128 KB buffers
+ * for every message. Measured: Postfix CPU per ordinary message through
+ * an inet milter 3.83 -> 2.98 ms, as through a UNIX socket (3.04 ms).
  */
 #include <errno.h>
 #include <netdb.h>
@@ -57,6 +62,7 @@
 #define WRITE_TIMEOUT	300
 #define STOP_WAIT_MS	5000
 #define WARN_EVERY	60		/* seconds between "too many" lines */
+#define ETHER_MSS	1460		/* Ethernet's; Postfix needs <= 2048 */
 
 #ifdef TCP_QUICKACK
 #define TCP_NO_REPLY_OK	true
@@ -148,7 +154,7 @@ open_inet(const char *spec, char *err, size_t errlen)
 	char port[16], host[256];
 	const char *p = strchr(spec, ':') + 1, *at = strchr(p, '@');
 	size_t plen = at ? (size_t)(at - p) : strlen(p);
-	int fd = -1, on = 1, rc;
+	int fd = -1, on = 1, mss = ETHER_MSS, rc;
 
 	host[0] = '\0';
 	if (plen == 0 || plen >= sizeof(port) || (at && strlen(at + 1) >= sizeof(host))) {
@@ -182,6 +188,8 @@ open_inet(const char *spec, char *err, size_t errlen)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 		/* Accepted sockets inherit it on Linux; others set it again. */
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+		/* Announced in our SYN-ACK: the MTA's side sees it too. */
+		setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss));
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, SOMAXCONN) == 0)
 			break;
 		snprintf(err, errlen, "%s: %s", spec, strerror(errno));
