@@ -19,6 +19,9 @@ For every target fuzz_NAME in DIR:
        config  conf/bouncemilter.conf, each of its lines, a few Route lines
        sniff   the fixtures' Subject, From, Content-Type ... values after a
                byte that picks the field, and one envelope sender
+       session each fixture as Postfix would send it to a milter (options,
+               macros, MAIL, RCPT, header fields, body chunks, end of
+               message, QUIT), after a byte that picks the read size
   2. Every file in regressions/NAME/ is replayed once; a failure fails the
      run unless the file is listed in regressions/pending ("NAME/FILE
      reason..."), which is reported but tolerated until the bug is fixed.
@@ -39,6 +42,7 @@ import glob
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -54,7 +58,8 @@ FIXTURES = sorted(glob.glob(os.path.join(TOP, "test/golden/fixtures/*.eml")) +
 PENDING_SUPP = os.path.join(HERE, "lsan-pending.supp")
 
 MAX_LEN = {"parse": 65536, "dsn": 16384, "diag": 4096, "header": 8192,
-           "rules": 16384, "config": 8192, "sniff": 4096}
+           "rules": 16384, "config": 8192, "sniff": 4096,
+           "session": 262144}
 
 
 def read(path):
@@ -195,9 +200,34 @@ def seeds_sniff():
     return out
 
 
+def packet(cmd, data=b""):
+    return struct.pack(">I", len(data) + 1) + cmd + data
+
+
+def seeds_session():
+    """fuzz_session inputs: a read-size byte, then an MTA's byte stream."""
+    out = []
+    for i, p in enumerate(FIXTURES):
+        raw = read(p).replace(b"\r\n", b"\n")
+        head, _, body = raw.partition(b"\n\n")
+        s = packet(b"O", struct.pack(">III", 6, 0x3f, 0x1fffff))
+        s += packet(b"D", b"M" + b"i\0" + b"4ABC123\0")
+        s += packet(b"M", b"<>\0")
+        s += packet(b"R", b"<carol@example.org>\0")
+        for m in re.finditer(rb"(?m)^([^:\s]+):[ \t]?(.*(?:\n[ \t].*)*)", head):
+            s += packet(b"L", m.group(1) + b"\0" + m.group(2) + b"\0")
+        s += packet(b"N")
+        body = body.replace(b"\n", b"\r\n")
+        for k in range(0, min(len(body), 200000), 65535):
+            s += packet(b"B", body[k:k + 65535])
+        s += packet(b"E") + packet(b"Q")
+        out.append(bytes([i % 256]) + s)
+    return out
+
+
 SEEDS = {"parse": seeds_parse, "dsn": seeds_dsn, "diag": seeds_diag,
          "header": seeds_header, "rules": seeds_rules, "config": seeds_config,
-         "sniff": seeds_sniff}
+         "sniff": seeds_sniff, "session": seeds_session}
 
 
 def write_corpus(target, folder):
@@ -283,7 +313,7 @@ def fuzz(binary, target, seconds, work):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
-    ap.add_argument("--targets", default="parse dsn diag header rules config sniff")
+    ap.add_argument("--targets", default="parse dsn diag header rules config sniff session")
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--keep", help="keep the work folder here (logs, corpora)")

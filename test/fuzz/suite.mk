@@ -21,12 +21,13 @@ FUZZ_CC            = clang
 FUZZ_SEC_FLAGS     = -fsanitize=address,undefined -fno-sanitize-recover=all \
                      -fno-omit-frame-pointer
 FUZZ_CFLAGS        = -O1 -g $(FUZZ_SEC_FLAGS) -fsanitize=fuzzer-no-link
-FUZZ_TARGETS      ?= parse dsn diag header rules config sniff
+FUZZ_TARGETS      ?= parse dsn diag header rules config sniff session
 FUZZ_SECONDS      ?= 60
 FUZZ_CHECK_SECONDS ?= 30
 FUZZ_BINS          = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
 FUZZ_LIBS          = $(FUZZ_BUILD)/libbounce.a
-FUZZ_MILTER_OBJ    = $(FUZZ_BUILD)/milter/header.o $(FUZZ_BUILD)/milter/config.o
+# Every milter object but main.o: fuzz_session runs whole sessions.
+FUZZ_MILTER_OBJ    = $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(filter-out milter/main.c,$(wildcard milter/*.c)))
 
 # The nested make decides what is out of date; clang's warnings differ
 # from gcc's, so they are shown but do not stop a fuzz build.
