@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="make gcc clang pkg-config python3
 libgmime-3.0-dev libmagic-dev libvectorscan-dev libjansson-dev
-libcmocka-dev libmilter-dev miltertest postfix swaks valgrind
+libcmocka-dev miltertest postfix swaks valgrind
 libclang-rt-14-dev dovecot-sieve dovecot-core systemd iproute2 bc libsisimai-perl
 time m4 libwrap0 procmail"
 

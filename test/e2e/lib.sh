@@ -16,7 +16,7 @@ e2e_log() {
 }
 
 # e2e_milter_conf [extra config lines...]; E2E_MILTER_SOCKET overrides
-# the socket (libmilter syntax).
+# the socket (inet:PORT@HOST or unix:PATH syntax).
 e2e_milter_conf() {
 	{
 		echo "# bouncemilter for the private Postfix in $E2E"

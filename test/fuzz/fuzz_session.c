@@ -111,5 +111,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	wire_in_free(&in);
 	wire_out_free(&out);
 	session_free(s);
+	if (session_messages_open() != 0)
+		fuzz_fail("a message still counted open after its session ended",
+		    "session_messages_open");
 	return 0;
 }
