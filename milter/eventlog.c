@@ -1,6 +1,8 @@
 /*
  * eventlog.c - the EventLog file (see eventlog.h).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -79,4 +81,14 @@ eventlog_close(struct eventlog *ev)
 		return;
 	close(ev->fd);
 	free(ev);
+}
+
+int
+eventlog_give(struct eventlog *ev, uid_t uid, gid_t gid)
+{
+	struct stat st;
+
+	if (ev == NULL || fstat(ev->fd, &st) != 0 || st.st_uid != 0 || uid == 0)
+		return 0;
+	return fchown(ev->fd, uid, gid);
 }

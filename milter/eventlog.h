@@ -8,6 +8,7 @@
 #define EVENTLOG_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct eventlog;
 
@@ -19,5 +20,10 @@ int	eventlog_write(struct eventlog *, const char *line);
  * open the path itself, having dropped privileges). */
 struct eventlog *eventlog_dup(const struct eventlog *);
 void	eventlog_close(struct eventlog *);
+/* Before privileges are dropped: hand a file root owns to the user the
+ * daemon will run as, so that it can open it again at a reload (after
+ * log rotation, or just a SIGUSR1). A file owned by anyone else is left
+ * as the admin made it. */
+int	eventlog_give(struct eventlog *, uid_t, gid_t);
 
 #endif /* EVENTLOG_H */

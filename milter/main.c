@@ -25,6 +25,7 @@
 #include "bounce.h"
 #include "config.h"
 #include "daemon.h"
+#include "eventlog.h"
 #include "log.h"
 #include "milter.h"
 #include "runtime.h"
@@ -134,6 +135,10 @@ serve(struct runtime *rt, bool foreground)
 		log_msg(LOG_ERR, "%s", err);
 		return EX_CANTCREAT;
 	}
+	/* The EventLog we just created as root must stay ours to reopen. */
+	if (uid != (uid_t)-1 && geteuid() == 0 && eventlog_give(rt->events, uid, gid) != 0)
+		log_msg(LOG_WARNING, "EventLog %s: cannot hand it to UserID: %s",
+		    cfg->event_log, strerror(errno));
 	if (uid != (uid_t)-1 && !daemon_drop_privileges(uid, gid, err, sizeof(err))) {
 		log_msg(LOG_ERR, "UserID: %s", err);
 		return EX_OSERR;

@@ -199,6 +199,12 @@ i=0
 until grep -q 'reloaded.*4 routes' "$E2E/milter/milter.log" || [ $i -gt 300 ]; do sleep 0.05; i=$((i + 1)); done
 grep -q 'reloaded.*4 routes' "$E2E/milter/milter.log" && ok "SIGUSR1 reload as user nobody" ||
 	{ bad "reload:"; tail -n 5 "$E2E/milter/milter.log"; }
+# The EventLog was created by root at start and handed to nobody, so the
+# unprivileged milter could open it again.
+! grep -q 'EventLog.*Permission denied' "$E2E/milter/milter.log" &&
+	[ "$(stat -c %u "$E2E/milter/events.jsonl")" = 65534 ] &&
+	ok "EventLog reopened by the unprivileged milter at the reload" ||
+	{ bad "EventLog not reopened:"; grep EventLog "$E2E/milter/milter.log"; ls -l "$E2E/milter"; }
 # again(FIXTURE, NEW-ID): the fixture under a new Message-ID.
 again() {
 	sed "s/^Message-I[Dd]: .*/Message-ID: <$2>/" "$FIX/$1.eml" > "$E2E/$2.eml"

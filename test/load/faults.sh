@@ -188,8 +188,6 @@ rule load-reload-probe
 EOF
 chmod -R a+rX "$E2E/rules" "$E2E/rules-new"
 sed -i "s|^RulesDir.*|RulesDir	$E2E/rules|" "$E2E/milter/bouncemilter.conf"
-# The EventLog is reopened by the unprivileged milter on SIGUSR1.
-chown nobody "$E2E/milter/events.jsonl"
 n=$(grep -c 'reloaded ' "$E2E/milter/milter.log")
 kill -USR1 "$E2E_MILTER_PID"
 e2e_wait_log "$E2E/milter/milter.log" 'reloaded ' $((n + 1)) || bad "no reload onto the rules copy"
