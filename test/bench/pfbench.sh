@@ -66,12 +66,7 @@ CF
 	    'non_smtpd_milters =' 'message_size_limit = 104857600'
 	postfix -c "$E2E/postfix" reload >/dev/null 2>&1
 	for p in $PFB_PORT_none $PFB_PORT_unix $PFB_PORT_inet; do
-		i=0
-		until python3 -c "import socket; socket.create_connection(('127.0.0.1', $p), 1)" 2>/dev/null; do
-			i=$((i + 1))
-			[ $i -le 100 ] || { echo "listener $p did not come up" >&2; return 1; }
-			sleep 0.05
-		done
+		e2e_wait_port "$p" || return 1
 	done
 	sleep 1
 	# Warm-up, not counted: every listener's processes started.

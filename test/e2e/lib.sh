@@ -11,6 +11,16 @@ e2e_free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# e2e_wait_port PORT: wait up to 5 s for a listener on 127.0.0.1:PORT.
+e2e_wait_port() {
+	i=0
+	until python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1)" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { echo "nothing listens on 127.0.0.1:$1" >&2; return 1; }
+		sleep 0.05
+	done
+}
+
 e2e_log() {
 	[ -n "${E2E_QUIET:-}" ] || echo "  $*"
 }
@@ -139,12 +149,7 @@ e2e_up() {
 		tail -n 20 "$E2E/maillog" >&2
 		return 1
 	fi
-	i=0
-	until python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $E2E_PORT), 1)" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || { echo "postfix is not listening" >&2; return 1; }
-		sleep 0.05
-	done
+	e2e_wait_port "$E2E_PORT" || return 1
 	e2e_log "private Postfix on 127.0.0.1:$E2E_PORT, milter on $E2E/milter/bouncemilter.sock"
 }
 
