@@ -31,19 +31,25 @@
 #define READ_CHUNK	(1024 * 1024)		/* read at a time, and the first size */
 #define READ_WHOLE_MAX	(4 * 1024 * 1024)	/* bigger single messages are mapped */
 
-/* What a walk carries down: the callback and the read buffer. */
+/* What a walk carries down: the callbacks and the read buffer. */
 struct walker {
-	mailbox_fn	 fn;
-	void		*arg;
+	const struct mailbox_sink *sink;
 	char		*buf;
 	size_t		 cap;
 };
 
 static int walk_path(struct walker *, const char *path, int depth);
 
+/* Something under path could not be read: say why, through the sink. */
+static void
+fail(const struct mailbox_sink *sink, const char *path, const char *why)
+{
+	sink->error(path, why, sink->arg);
+}
+
 /* Split an mbox at "From " lines that follow a blank line or start it. */
 static void
-mbox_split(const char *path, const char *p, size_t len, mailbox_fn fn, void *arg)
+mbox_split(const char *path, const char *p, size_t len, const struct mailbox_sink *sink)
 {
 	size_t start = 0, i, n = 0;
 	char source[PATH_MAX + 32];
@@ -74,7 +80,7 @@ mbox_split(const char *path, const char *p, size_t len, mailbox_fn fn, void *arg
 		}
 		end = next != NULL ? (size_t)(next - p) : len;
 		snprintf(source, sizeof(source), "%s:%zu", path, ++n);
-		fn(source, body, (size_t)(p + end - body), arg);
+		sink->message(source, body, (size_t)(p + end - body), sink->arg);
 		start = end;
 	}
 }
@@ -167,7 +173,7 @@ stream_mbox(struct walker *w, int fd, const char *path)
 				size_t end = next != SIZE_MAX ? next : len;
 
 				snprintf(source, sizeof(source), "%s:%zu", path, ++n);
-				w->fn(source, p + body, end - body, w->arg);
+				w->sink->message(source, p + body, end - body, w->sink->arg);
 				if (next == SIZE_MAX)
 					return 0;
 				start = next;
@@ -186,8 +192,7 @@ stream_mbox(struct walker *w, int fd, const char *path)
 		}
 		if ((len == w->cap && !buf_reserve(w, len + 1)) ||
 		    (got = buf_read(w, fd, len)) < 0) {
-			fprintf(stderr, "bouncediag: %s: %s\n", path,
-			    len == w->cap ? "out of memory" : strerror(errno));
+			fail(w->sink, path, len == w->cap ? "out of memory" : strerror(errno));
 			return -1;
 		}
 		if (got == 0)
@@ -205,10 +210,10 @@ map_file(struct walker *w, int fd, const char *path, size_t len)
 	void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 
 	if (map == MAP_FAILED) {
-		fprintf(stderr, "bouncediag: %s: %s\n", path, strerror(errno));
+		fail(w->sink, path, strerror(errno));
 		return -1;
 	}
-	w->fn(path, map, len, w->arg);
+	w->sink->message(path, map, len, w->sink->arg);
 	munmap(map, len);
 	return 0;
 }
@@ -222,12 +227,12 @@ read_file(struct walker *w, const char *path, const struct stat *st)
 	int fd, rc = 0;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		fprintf(stderr, "bouncediag: %s: %s\n", path, strerror(errno));
+		fail(w->sink, path, strerror(errno));
 		return -1;
 	}
 	if (size == 0) {
 		close(fd);
-		w->fn(path, "", 0, w->arg);
+		w->sink->message(path, "", 0, w->sink->arg);
 		return 0;
 	}
 	if (size > READ_WHOLE_MAX) {
@@ -242,30 +247,30 @@ read_file(struct walker *w, const char *path, const struct stat *st)
 	/* A small file: read whole (it may have grown: read what there is
 	 * up to the size seen). */
 	if (!buf_reserve(w, size)) {
-		fprintf(stderr, "bouncediag: %s: out of memory\n", path);
+		fail(w->sink, path, "out of memory");
 		close(fd);
 		return -1;
 	}
 	while (len < size && (got = buf_read(w, fd, len)) > 0)
 		len += (size_t)got < size - len ? (size_t)got : size - len;
 	if (len < size && got < 0) {
-		fprintf(stderr, "bouncediag: %s: %s\n", path, strerror(errno));
+		fail(w->sink, path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	close(fd);
 	if (len > 5 && memcmp(w->buf, "From ", 5) == 0)
-		mbox_split(path, w->buf, len, w->fn, w->arg);
+		mbox_split(path, w->buf, len, w->sink);
 	else
-		w->fn(path, w->buf, len, w->arg);
+		w->sink->message(path, w->buf, len, w->sink->arg);
 	return 0;
 }
 
 static int
-read_stdin(mailbox_fn fn, void *arg)
+read_stdin(const struct mailbox_sink *sink)
 {
 	size_t cap = 65536, len = 0;
-	char *buf = malloc(cap);
+	char *buf = malloc(cap), why[64];
 	ssize_t n;
 	int rc = 0;
 
@@ -276,7 +281,8 @@ read_stdin(mailbox_fn fn, void *arg)
 			char *nb;
 
 			if (cap >= STDIN_MAX) {
-				fprintf(stderr, "bouncediag: standard input: larger than %u bytes\n", STDIN_MAX);
+				snprintf(why, sizeof(why), "larger than %u bytes", STDIN_MAX);
+				fail(sink, "standard input", why);
 				rc = -1;
 				break;
 			}
@@ -291,7 +297,7 @@ read_stdin(mailbox_fn fn, void *arg)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			fprintf(stderr, "bouncediag: standard input: %s\n", strerror(errno));
+			fail(sink, "standard input", strerror(errno));
 			rc = -1;
 			break;
 		}
@@ -301,9 +307,9 @@ read_stdin(mailbox_fn fn, void *arg)
 	}
 	if (rc == 0) {
 		if (len > 5 && memcmp(buf, "From ", 5) == 0)
-			mbox_split("-", buf, len, fn, arg);
+			mbox_split("-", buf, len, sink);
 		else
-			fn("-", buf, len, arg);
+			sink->message("-", buf, len, sink->arg);
 	}
 	free(buf);
 	return rc;
@@ -325,11 +331,11 @@ walk_dir(struct walker *w, const char *path, int depth)
 	int rc = 0;
 
 	if (depth > 32) {
-		fprintf(stderr, "bouncediag: %s: folders nested too deep\n", path);
+		fail(w->sink, path, "folders nested too deep");
 		return -1;
 	}
 	if ((d = opendir(path)) == NULL) {
-		fprintf(stderr, "bouncediag: %s: %s\n", path, strerror(errno));
+		fail(w->sink, path, strerror(errno));
 		return -1;
 	}
 	while ((e = readdir(d)) != NULL) {
@@ -357,7 +363,7 @@ walk_dir(struct walker *w, const char *path, int depth)
 		qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; i < n; i++) {
 		if ((size_t)snprintf(child, sizeof(child), "%s/%s", path, names[i]) >= sizeof(child)) {
-			fprintf(stderr, "bouncediag: %s/%s: path too long\n", path, names[i]);
+			fail(w->sink, child, "path too long");	/* child: cut */
 			rc = -1;
 		} else if (walk_path(w, child, depth + 1) != 0)
 			rc = -1;
@@ -373,26 +379,26 @@ walk_path(struct walker *w, const char *path, int depth)
 	struct stat st;
 
 	if (stat(path, &st) != 0) {
-		fprintf(stderr, "bouncediag: %s: %s\n", path, strerror(errno));
+		fail(w->sink, path, strerror(errno));
 		return -1;
 	}
 	if (S_ISDIR(st.st_mode))
 		return walk_dir(w, path, depth);
 	if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "bouncediag: %s: not a file or folder\n", path);
+		fail(w->sink, path, "not a file or folder");
 		return -1;
 	}
 	return read_file(w, path, &st);
 }
 
 int
-mailbox_walk(const char *path, mailbox_fn fn, void *arg)
+mailbox_walk(const char *path, const struct mailbox_sink *sink)
 {
-	struct walker w = { .fn = fn, .arg = arg };
+	struct walker w = { .sink = sink };
 	int rc;
 
 	if (strcmp(path, "-") == 0)
-		return read_stdin(fn, arg);
+		return read_stdin(sink);
 	rc = walk_path(&w, path, 0);
 	if (w.buf != NULL)
 		munmap(w.buf, w.cap);
