@@ -2,21 +2,22 @@
  * jobs.c - bouncediag -j N: N worker threads diagnose, one thread reads
  * and writes, and the output is that of -j 1 byte for byte.
  *
- * The thread that walks the inputs copies each message into the next
- * slot of a ring of 2N; workers take slots in order and write each report
- * into the slot's own buffer; the walking thread writes finished slots
- * from the oldest on, and waits for the oldest when the ring is full.
- * So at most 2N messages of at most COPY_MAX bytes are in memory, however
- * big the mailbox.
+ * The thread that walks the inputs copies messages into a slot of a
+ * ring of 2N, a batch of them (BATCH_BYTES: one hand-over per message
+ * cost two context switches each); workers take slots in order and write
+ * the reports into the slot's own buffer; the walking thread writes
+ * finished slots from the oldest on, and waits for the oldest when the
+ * ring is full. So at most 2N slots of at most COPY_MAX bytes are in
+ * memory, however big the mailbox.
  *
- * What does not fit a slot (a message over COPY_MAX, a source name over
- * SOURCE_MAX, a copy that found no memory) and an input that cannot be
- * read wait until everything before them is written and are then done by
- * the walking thread itself, as -j 1 does them: rare, and in order.
+ * What does not fit a slot (a message over COPY_MAX, a copy that found no
+ * memory) and an input that cannot be read wait until everything before
+ * them is written and are then done by the walking thread itself, as -j 1
+ * does them: rare, and in order.
  */
 #include <errno.h>
-#include <limits.h>
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,25 +25,32 @@
 #include "jobs.h"
 
 #define SLOTS_PER_WORKER 2
+#define BATCH_BYTES	(64 * 1024)		/* a slot is handed on past this */
 #define COPY_MAX	(1024 * 1024)		/* bigger messages are not copied */
-#define SOURCE_MAX	(PATH_MAX + 32)		/* mailbox.c's "path:N" */
+
+/* A message in a batch; its source ("path:N", NUL-terminated) and its
+ * bytes follow. The worker fills in out_end and failed. */
+struct entry {
+	size_t	 srclen, len;
+	size_t	 out_end;	/* its report ends here in the slot's out */
+	bool	 failed;	/* out of memory: say so instead */
+};
 
 struct slot {
-	char	 source[SOURCE_MAX];
-	char	*msg;		/* the copy; the buffer is kept for the next */
-	size_t	 len, cap;
-	char	*out;		/* the report (open_memstream) */
+	char	*buf;		/* entries; the buffer is kept for the next */
+	size_t	 used, cap;
+	char	*out;		/* the reports (open_memstream) */
 	size_t	 outlen;
-	bool	 failed;	/* out of memory: say so instead */
-	bool	 done;		/* out or failed is ready to be written */
+	bool	 done;		/* out is ready to be written */
 };
 
 /*
  * Slots are numbered by three counters that only grow; slot i is
  * slot[i % nslot]. Below head: written. From head to take: being
- * diagnosed or done. From take to tail: copied, waiting for a worker.
- * tail - head <= nslot. The walking thread owns the slots it fills (at
- * tail) and writes (at head); a worker owns the slot it took until done.
+ * diagnosed or done. From take to tail: filled, waiting for a worker.
+ * tail - head <= nslot. The walking thread owns the slot it fills (at
+ * tail, while filling) and the one it writes (at head); a worker owns
+ * the slot it took until it is done.
  */
 struct jobs {
 	const struct diagnose *d;
@@ -52,26 +60,45 @@ struct jobs {
 	struct slot	*slot;
 	size_t		 nslot;
 	size_t		 head, take, tail;
+	bool		 filling;	/* the slot at tail is being filled */
 	bool		 closing;	/* no more messages: workers end */
 	bool		 failed;	/* some message was not diagnosed */
 	pthread_t	*worker;
 	unsigned	 nworker;
 };
 
+static size_t
+entry_size(size_t srclen, size_t len)
+{
+	size_t n = sizeof(struct entry) + srclen + 1 + len;
+
+	return (n + alignof(struct entry) - 1) / alignof(struct entry) * alignof(struct entry);
+}
+
 static void
 diagnose_slot(const struct diagnose *d, struct slot *s)
 {
+	struct entry *e;
+	const char *source;
+	size_t at;
 	FILE *f;
 
 	s->out = NULL;
 	s->outlen = 0;
-	if ((f = open_memstream(&s->out, &s->outlen)) == NULL) {
-		s->failed = true;
-		return;
+	f = open_memstream(&s->out, &s->outlen);
+	for (at = 0; at < s->used; at += entry_size(e->srclen, e->len)) {
+		e = (struct entry *)(void *)(s->buf + at);
+		source = (const char *)(e + 1);
+		e->failed = f == NULL ||
+		    !diagnose_message(f, d, source, source + e->srclen + 1, e->len);
+		e->out_end = f != NULL ? (size_t)ftello(f) : 0;
 	}
-	s->failed = !diagnose_message(f, d, s->source, s->len ? s->msg : "", s->len);
-	if (fclose(f) != 0)
-		s->failed = true;
+	if (f != NULL && fclose(f) != 0) {
+		for (at = 0; at < s->used; at += entry_size(e->srclen, e->len)) {
+			e = (struct entry *)(void *)(s->buf + at);
+			e->failed = true;
+		}
+	}
 }
 
 static void *
@@ -98,17 +125,26 @@ worker_main(void *arg)
 	return NULL;
 }
 
-/* The same bytes -j 1 writes for this message. */
+/* The same bytes -j 1 writes for these messages. */
 static void
 write_slot(struct jobs *j, struct slot *s)
 {
-	if (s->failed) {
-		diagnose_complain(s->source, "out of memory");
-		j->failed = true;
-	} else
-		fwrite(s->out, 1, s->outlen, stdout);
+	const struct entry *e;
+	size_t at, from = 0;
+
+	for (at = 0; at < s->used; at += entry_size(e->srclen, e->len)) {
+		e = (const struct entry *)(void *)(s->buf + at);
+		if (e->failed) {
+			diagnose_complain((const char *)(e + 1), "out of memory");
+			j->failed = true;
+		} else if (e->out_end > from && e->out_end <= s->outlen) {
+			fwrite(s->out + from, 1, e->out_end - from, stdout);
+			from = e->out_end;
+		}
+	}
 	free(s->out);
 	s->out = NULL;
+	s->used = 0;
 }
 
 /* Write the finished slots from the oldest on, waiting for them until
@@ -136,27 +172,64 @@ write_ready(struct jobs *j, size_t keep)
 	pthread_mutex_unlock(&j->lock);
 }
 
-/* Copy the message into the slot; false if it does not fit one. */
-static bool
-fill_slot(struct slot *s, const char *source, const char *msg, size_t len)
+/* Hand the slot being filled to the workers. */
+static void
+hand_on(struct jobs *j)
 {
-	size_t srclen = strlen(source), cap;
+	if (!j->filling)
+		return;
+	j->filling = false;
+	if (j->slot[j->tail % j->nslot].used == 0)
+		return;
+	pthread_mutex_lock(&j->lock);
+	j->tail++;
+	pthread_cond_signal(&j->work);
+	pthread_mutex_unlock(&j->lock);
+}
+
+/* Everything before this point written: for what the walking thread
+ * does itself. */
+static void
+write_all(struct jobs *j)
+{
+	hand_on(j);
+	write_ready(j, 0);
+}
+
+/* Append the message to the slot being filled; false if it does not fit
+ * a slot, or no memory was found for it. */
+static bool
+fill(struct jobs *j, const char *source, const char *msg, size_t len)
+{
+	size_t srclen = strlen(source), need, cap;
+	struct entry *e;
+	struct slot *s;
 	char *nb;
 
-	if (len > COPY_MAX || srclen >= sizeof(s->source))
+	if (srclen > COPY_MAX || len > COPY_MAX || (need = entry_size(srclen, len)) > COPY_MAX)
 		return false;
-	if (len > s->cap) {
-		for (cap = s->cap ? s->cap : 64 * 1024; cap < len; cap *= 2)
+	if (j->filling && j->slot[j->tail % j->nslot].used + need > BATCH_BYTES)
+		hand_on(j);
+	if (!j->filling) {
+		/* Only this thread moves tail: reading it needs no lock. */
+		write_ready(j, j->nslot - 1);
+		j->filling = true;
+	}
+	s = &j->slot[j->tail % j->nslot];
+	if (s->used + need > s->cap) {
+		for (cap = s->cap ? s->cap : BATCH_BYTES; cap < s->used + need; cap *= 2)
 			;
-		if ((nb = realloc(s->msg, cap)) == NULL)
+		if ((nb = realloc(s->buf, cap)) == NULL)
 			return false;
-		s->msg = nb;
+		s->buf = nb;
 		s->cap = cap;
 	}
-	memcpy(s->source, source, srclen + 1);
+	e = (struct entry *)(void *)(s->buf + s->used);
+	*e = (struct entry){ .srclen = srclen, .len = len };
+	memcpy(e + 1, source, srclen + 1);
 	if (len > 0)
-		memcpy(s->msg, msg, len);
-	s->len = len;
+		memcpy((char *)(e + 1) + srclen + 1, msg, len);
+	s->used += need;
 	return true;
 }
 
@@ -164,21 +237,12 @@ void
 jobs_message(const char *source, const char *msg, size_t len, void *arg)
 {
 	struct jobs *j = arg;
-	struct slot *s;
 
-	write_ready(j, j->nslot - 1);
-	/* Only this thread moves tail: reading it needs no lock. */
-	s = &j->slot[j->tail % j->nslot];
-	if (!fill_slot(s, source, msg, len)) {
-		write_ready(j, 0);
-		if (!diagnose_print(j->d, source, msg, len))
-			j->failed = true;
+	if (fill(j, source, msg, len))
 		return;
-	}
-	pthread_mutex_lock(&j->lock);
-	j->tail++;
-	pthread_cond_signal(&j->work);
-	pthread_mutex_unlock(&j->lock);
+	write_all(j);
+	if (!diagnose_print(j->d, source, msg, len))
+		j->failed = true;
 }
 
 void
@@ -186,7 +250,7 @@ jobs_error(const char *path, const char *why, void *arg)
 {
 	struct jobs *j = arg;
 
-	write_ready(j, 0);
+	write_all(j);
 	diagnose_complain(path, why);
 }
 
@@ -203,7 +267,7 @@ jobs_free(struct jobs *j, unsigned n)
 	while (n > 0)
 		pthread_join(j->worker[--n], NULL);
 	for (i = 0; j->slot != NULL && i < j->nslot; i++) {
-		free(j->slot[i].msg);
+		free(j->slot[i].buf);
 		free(j->slot[i].out);
 	}
 	pthread_cond_destroy(&j->ready);
@@ -255,7 +319,7 @@ jobs_finish(struct jobs *j)
 {
 	bool ok;
 
-	write_ready(j, 0);
+	write_all(j);
 	ok = !j->failed;
 	jobs_free(j, j->nworker);
 	return ok;
