@@ -5,7 +5,9 @@ bouncediag reads message files, mboxes (source "path:N" for the N-th
 message), Maildirs and folders (recursively, in name order, hidden files
 and a Maildir's tmp/ skipped) and standard input ("-"). It exits 0 when
 every input was read, 1 when some could not be (named on stderr, the
-others still processed), 2 on usage errors.
+others still processed), 2 on usage errors. With -j N it diagnoses in N
+threads and its output (stdout, stderr, both merged) and exit status are
+those of -j 1.
 
 Each case runs the binary in a scratch folder of messages written here.
 A case whose bouncediag behaviour is a reported, still open bug is marked
@@ -65,14 +67,18 @@ class Suite:
             f.write(text.encode() if isinstance(text, str) else text)
         return path
 
-    def run(self, *args, stdin=b""):
+    def run(self, *args, stdin=b"", merged=False):
+        """Run bouncediag; merged: stderr into the same pipe as stdout."""
         env = dict(os.environ)
         env.setdefault("ASAN_OPTIONS", "halt_on_error=1:detect_leaks=1")
         env.setdefault("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1")
+        env.setdefault("TSAN_OPTIONS", "halt_on_error=1")
         p = subprocess.run([self.binary, "--rules", self.rules] + list(args), input=stdin,
-                           capture_output=True, cwd=self.work, timeout=60, env=env)
+                           stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT if merged else subprocess.PIPE,
+                           cwd=self.work, timeout=120, env=env)
         out = p.stdout.decode("utf-8", "replace")
-        err = p.stderr.decode("utf-8", "replace")
+        err = p.stderr.decode("utf-8", "replace") if not merged else out
         # Sanitizer reports fail every case, whatever it expects.
         self.expect("no sanitizer report", "Sanitizer" not in err and "runtime error" not in err, err)
         return p.returncode, out, err
@@ -257,6 +263,112 @@ def case_max_bytes(s):
     s.expect("truncated", docs and docs[0].get("truncated") is True, out)
 
 
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden", "fixtures")
+
+
+def fixture_messages():
+    """The golden fixtures' messages, as bytes, in name order."""
+    names = sorted(n for n in os.listdir(FIXTURES) if n.endswith(".eml"))
+    return [(n, open(os.path.join(FIXTURES, n), "rb").read()) for n in names]
+
+
+def mbox_of(messages):
+    """An mboxrd of the messages: body lines that look like separators quoted."""
+    out = []
+    for _, body in messages:
+        out.append(b"From MAILER-DAEMON Mon Mar  3 10:00:00 2025\n")
+        for line in body.splitlines(keepends=True):
+            stripped = line.lstrip(b">")
+            out.append(b">" + line if stripped.startswith(b"From ") else line)
+        out.append(b"\n" if body.endswith(b"\n") else b"\n\n")
+    return b"".join(out)
+
+
+def same_as_j1(s, what, args, jobs=("2", "4"), stdin=b"", exit_status=None):
+    """bouncediag -j N gives -j 1's stdout, stderr and exit status, and
+    the same bytes with stderr merged into stdout."""
+    base = s.run("-j", "1", *args, stdin=stdin)
+    base_merged = s.run("-j", "1", *args, stdin=stdin, merged=True)
+    if exit_status is not None:
+        s.equal(what + ": exit status of -j 1", base[0], exit_status)
+    s.expect(what + ": -j 1 reports something", base[1] != "")
+    for n in jobs:
+        got = s.run("-j", n, *args, stdin=stdin)
+        s.equal(what + ": -j %s exit status" % n, got[0], base[0])
+        s.expect(what + ": -j %s stdout identical to -j 1" % n, got[1] == base[1],
+                 "%d vs %d bytes" % (len(got[1]), len(base[1])))
+        s.equal(what + ": -j %s stderr" % n, got[2], base[2])
+        merged = s.run("-j", n, *args, stdin=stdin, merged=True)
+        s.expect(what + ": -j %s stdout+stderr identical to -j 1" % n, merged[1] == base_merged[1])
+
+
+def case_jobs(s):
+    msgs = fixture_messages()
+    for name, body in msgs:
+        s.write("fx/" + name, body)
+    s.begin("-j: the golden fixtures as a folder")
+    for mode in ("--json", "--text"):
+        same_as_j1(s, mode, [mode, "fx"], exit_status=0)
+
+    s.begin("-j: an mbox of the golden fixtures")
+    s.write("fx.mbox", mbox_of(msgs))
+    same_as_j1(s, "mbox", ["--json", "fx.mbox"], jobs=("2", "3", "4", "0"), exit_status=0)
+    rc, out, err = s.run("--json", "-j", "4", "fx.mbox")
+    s.equal("one report per message", len(s.jsonl(out)), len(msgs))
+
+    s.begin("-j: an mbox on standard input")
+    same_as_j1(s, "stdin", ["--json"], stdin=mbox_of(msgs), exit_status=0)
+
+    s.begin("-j: a Maildir of the golden fixtures")
+    for i, (name, body) in enumerate(msgs):
+        sub = "new" if i % 3 == 0 else "cur"
+        s.write("fxmd/%s/17000%05d.%d.host%s" % (sub, i, i, "" if sub == "new" else ":2,S"), body)
+    s.write("fxmd/tmp/1800000000.1.host", PLAIN.format(subject="being written"))
+    same_as_j1(s, "Maildir", ["--json", "fxmd"], exit_status=0)
+
+    s.begin("-j: unreadable inputs in their place")
+    for name, body in msgs[:40]:
+        s.write("mixed/" + name, body)
+    os.symlink("nowhere.eml", os.path.join(s.work, "mixed", msgs[10][0][:-4] + "-dangling.eml"))
+    os.mkfifo(os.path.join(s.work, "mixed", msgs[25][0][:-4] + "-fifo.eml"))
+    if os.geteuid() != 0:
+        os.chmod(os.path.join(s.work, "mixed", msgs[30][0]), 0)
+    # Each error comes after more than 64 KB of reports, so that with
+    # stderr merged into stdout an error written out of its place shows.
+    for mode in ("--json", "--text"):
+        same_as_j1(s, "unreadable " + mode, [mode, "fx.mbox", "mixed", "fx.mbox", "no-such-file.eml",
+                                             "fx.mbox"], exit_status=1)
+    rc, out, err = s.run("--json", "-j", "2", "mixed", "no-such-file.eml")
+    s.expect("stderr names the dangling link, the FIFO and the missing file",
+             "-dangling.eml" in err and "-fifo.eml" in err and "no-such-file.eml" in err, err)
+
+    s.begin("-j: big messages among small ones")
+    big = DSN.format(rcpt="jane@example.org") + ("x" * 76 + "\n") * 20000   # 1.5 MB: not copied
+    huge = DSN.format(rcpt="kim@example.org") + ("y" * 76 + "\n") * 70000   # 5.4 MB: mapped
+    s.write("sizes/a.eml", PLAIN.format(subject="small"))
+    s.write("sizes/b.eml", big)
+    s.write("sizes/c.eml", huge)
+    s.write("sizes/d.eml", PLAIN.format(subject="small again"))
+    s.write("sizes.mbox", "From a Mon Mar  3 10:00:00 2025\n" + PLAIN.format(subject="1") +
+            "\nFrom b Mon Mar  3 10:00:00 2025\n" + big +
+            "\nFrom c Mon Mar  3 10:00:00 2025\n" + PLAIN.format(subject="3"))
+    same_as_j1(s, "sizes", ["--json", "sizes", "sizes.mbox"], exit_status=0)
+    same_as_j1(s, "sizes, --max-bytes", ["--text", "--max-bytes", "4000000", "sizes"], exit_status=0)
+
+    for args, name in ((["-j", "-1"], "negative"), (["-j", "x"], "not a number"),
+                       (["-j", "2x"], "trailing junk"), (["-j", ""], "empty"),
+                       (["--jobs", "257"], "too many"), (["--jobs=99999999999999999999"], "overflow"),
+                       (["-j"], "no value")):
+        s.begin("-j refused: " + name)
+        rc, out, err = s.run(*(args + ["fx.mbox"]) if args != ["-j"] else args)
+        s.equal("exit status", rc, 2)
+        s.expect("stderr says what is wrong", "jobs" in err or "requires an argument" in err, err)
+        s.equal("nothing on stdout", out, "")
+    s.begin("-j: --help names it")
+    rc, out, err = s.run("--help")
+    s.expect("--jobs in the usage", "--jobs" in out, out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bouncediag", required=True)
@@ -269,7 +381,7 @@ def main():
         s = Suite(binary, rules, work)
         for case in (case_mbox, case_mbox_from_in_body, case_maildir, case_folder,
                      case_missing_path, case_unreadable, case_usage, case_stdin,
-                     case_text_output, case_max_bytes):
+                     case_text_output, case_max_bytes, case_jobs):
             case(s)
         s.end()
     for p in s.pending:
