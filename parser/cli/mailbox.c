@@ -27,7 +27,7 @@
 
 #include "mailbox.h"
 
-#define STDIN_MAX	(256u * 1024 * 1024)	/* refuse more from a pipe */
+#define STDIN_MAX	(256u * 1024 * 1024)	/* refuse a bigger single message */
 #define READ_CHUNK	(1024 * 1024)		/* read at a time, and the first size */
 #define READ_WHOLE_MAX	(4 * 1024 * 1024)	/* bigger single messages are mapped */
 
@@ -44,7 +44,7 @@ static int walk_path(struct walker *, const char *path, int depth);
 static void
 fail(const struct mailbox_sink *sink, const char *path, const char *why)
 {
-	sink->error(path, why, sink->arg);
+	sink->error(strcmp(path, "-") == 0 ? "standard input" : path, why, sink->arg);
 }
 
 /* Split an mbox at "From " lines that follow a blank line or start it. */
@@ -133,9 +133,9 @@ buf_read(struct walker *w, int fd, size_t len)
  * near the end of what was read waits for the bytes that decide.
  */
 static int
-stream_mbox(struct walker *w, int fd, const char *path)
+stream_mbox(struct walker *w, int fd, const char *path, size_t len)
 {
-	size_t len = 0, start = 0, body = 0, scan = 0, n = 0, i, next;
+	size_t start = 0, body = 0, scan = 0, n = 0, i, next;
 	bool eof = false, have_body = false;
 	char source[PATH_MAX + 32];
 	ssize_t got;
@@ -238,7 +238,7 @@ read_file(struct walker *w, const char *path, const struct stat *st)
 	if (size > READ_WHOLE_MAX) {
 		if (pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
 		    memcmp(head, "From ", 5) == 0)
-			rc = stream_mbox(w, fd, path);
+			rc = stream_mbox(w, fd, path, 0);
 		else
 			rc = map_file(w, fd, path, size);
 		close(fd);
@@ -266,53 +266,48 @@ read_file(struct walker *w, const char *path, const struct stat *st)
 	return 0;
 }
 
+/*
+ * Standard input: an mbox is split as it streams in, like a big mbox
+ * file, so a pipe of any size runs in bounded memory; a single message
+ * is read whole, up to STDIN_MAX.
+ */
 static int
-read_stdin(const struct mailbox_sink *sink)
+read_stdin(struct walker *w)
 {
-	size_t cap = 65536, len = 0;
-	char *buf = malloc(cap), why[64];
-	ssize_t n;
-	int rc = 0;
+	size_t len = 0;
+	ssize_t got = 1;
+	char why[64];
 
-	if (buf == NULL)
+	if (!buf_reserve(w, READ_CHUNK)) {
+		fail(w->sink, "-", "out of memory");
 		return -1;
-	for (;;) {
-		if (len == cap) {
-			char *nb;
-
-			if (cap >= STDIN_MAX) {
+	}
+	/* Enough to tell an mbox ("From " and more) from a message. */
+	while (len < 6 && (got = buf_read(w, STDIN_FILENO, len)) > 0)
+		len += (size_t)got;
+	if (got > 0 && memcmp(w->buf, "From ", 5) == 0)
+		return stream_mbox(w, STDIN_FILENO, "-", len);
+	while (got > 0) {
+		if (len == w->cap) {
+			if (w->cap >= STDIN_MAX) {
 				snprintf(why, sizeof(why), "larger than %u bytes", STDIN_MAX);
-				fail(sink, "standard input", why);
-				rc = -1;
-				break;
+				fail(w->sink, "-", why);
+				return -1;
 			}
-			if ((nb = realloc(buf, cap * 2)) == NULL) {
-				rc = -1;
-				break;
+			if (!buf_reserve(w, len + 1)) {
+				fail(w->sink, "-", "out of memory");
+				return -1;
 			}
-			buf = nb;
-			cap *= 2;
 		}
-		n = read(STDIN_FILENO, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fail(sink, "standard input", strerror(errno));
-			rc = -1;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
+		if ((got = buf_read(w, STDIN_FILENO, len)) > 0)
+			len += (size_t)got;
 	}
-	if (rc == 0) {
-		if (len > 5 && memcmp(buf, "From ", 5) == 0)
-			mbox_split("-", buf, len, sink);
-		else
-			sink->message("-", buf, len, sink->arg);
+	if (got < 0) {
+		fail(w->sink, "-", strerror(errno));
+		return -1;
 	}
-	free(buf);
-	return rc;
+	w->sink->message("-", w->buf, len, w->sink->arg);
+	return 0;
 }
 
 static int
@@ -398,8 +393,9 @@ mailbox_walk(const char *path, const struct mailbox_sink *sink)
 	int rc;
 
 	if (strcmp(path, "-") == 0)
-		return read_stdin(sink);
-	rc = walk_path(&w, path, 0);
+		rc = read_stdin(&w);
+	else
+		rc = walk_path(&w, path, 0);
 	if (w.buf != NULL)
 		munmap(w.buf, w.cap);
 	return rc;
