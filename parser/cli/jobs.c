@@ -81,6 +81,7 @@ diagnose_slot(const struct diagnose *d, struct slot *s)
 	struct entry *e;
 	const char *source;
 	size_t at;
+	bool bad;
 	FILE *f;
 
 	s->out = NULL;
@@ -93,7 +94,11 @@ diagnose_slot(const struct diagnose *d, struct slot *s)
 		    !diagnose_message(f, d, source, source + e->srclen + 1, e->len);
 		e->out_end = f != NULL ? (size_t)ftello(f) : 0;
 	}
-	if (f != NULL && fclose(f) != 0) {
+	/* A write that found no memory leaves a report cut short. */
+	bad = f == NULL || ferror(f);
+	if (f != NULL && fclose(f) != 0)
+		bad = true;
+	if (bad) {
 		for (at = 0; at < s->used; at += entry_size(e->srclen, e->len)) {
 			e = (struct entry *)(void *)(s->buf + at);
 			e->failed = true;
@@ -134,10 +139,10 @@ write_slot(struct jobs *j, struct slot *s)
 
 	for (at = 0; at < s->used; at += entry_size(e->srclen, e->len)) {
 		e = (const struct entry *)(void *)(s->buf + at);
-		if (e->failed) {
+		if (e->failed || e->out_end < from || e->out_end > s->outlen) {
 			diagnose_complain((const char *)(e + 1), "out of memory");
 			j->failed = true;
-		} else if (e->out_end > from && e->out_end <= s->outlen) {
+		} else {
 			fwrite(s->out + from, 1, e->out_end - from, stdout);
 			from = e->out_end;
 		}
