@@ -251,6 +251,7 @@ struct span returned_header(struct span block, const char *name);
 struct vendor_module {
 	const char *name;
 	struct vendor_markers *markers;	/* body phrases detect() asks about */
+	const struct vendor_gate *gate;	/* NULL: detect() runs for every message */
 	int	(*detect)(const struct msgview *);
 	size_t	(*parse)(struct msgview *);
 	void	(*refine)(struct msgview *);
@@ -273,6 +274,54 @@ struct vendor_markers {
 
 #define VENDOR_SCAN_BYTES	(64 * 1024)	/* what the one pass covers */
 
+/*
+ * A module's gate: signs without which its detect() can only answer 0,
+ * any one of which lets detect() run. Most messages show the signs of
+ * a few modules only, and the signs of all modules are looked for at
+ * once (vendor_gate.c): a header field once, one pass over its value
+ * for the words of every module. A gate must be a necessary condition
+ * of detect() > 0, or a message goes unrecognised: it is written next
+ * to detect(), as a superset of what detect() tests (a word that must
+ * start or be the whole field may be anywhere in it), and
+ * test/unit/vendor_gate_test.c checks it on every fixture.
+ */
+enum vendor_gate_kind {
+	GATE_END,		/* ends the list */
+	GATE_FIELD_HAS,		/* the first `field` (Received: one of the first
+				 * VENDOR_GATE_RECEIVED) contains `word`, any case */
+	GATE_FIELD_SET,		/* the first `field` has a value */
+	GATE_PHRASE,		/* phrase k of `markers` in the scanned body window */
+	GATE_ANY_PHRASE,	/* any phrase of `markers` there */
+	GATE_CONTENT_TYPE,	/* mv->content_type is `word` */
+	GATE_STATUS_PART,	/* a message/delivery-status part of the report */
+	GATE_REPORT,		/* mv_looks_like_report() */
+};
+
+struct vendor_gate {
+	enum vendor_gate_kind kind;
+	const char *field;
+	const char *word;
+	const struct vendor_markers *markers;
+	unsigned k;
+};
+
+#define VENDOR_GATE_RECEIVED	16	/* Received fields a gate reads */
+
+#define GATE_HAS(f, w)		{ .kind = GATE_FIELD_HAS, .field = (f), .word = (w) }
+#define GATE_SET(f)		{ .kind = GATE_FIELD_SET, .field = (f) }
+#define GATE_PHRASE(m, n)	{ .kind = GATE_PHRASE, .markers = (m), .k = (n) }
+#define GATE_ANY_PHRASE(m)	{ .kind = GATE_ANY_PHRASE, .markers = (m) }
+#define GATE_TYPE(t)		{ .kind = GATE_CONTENT_TYPE, .word = (t) }
+#define GATE_STATUS		{ .kind = GATE_STATUS_PART }
+#define GATE_LOOKS_LIKE_REPORT	{ .kind = GATE_REPORT }
+#define GATE_DONE		{ .kind = GATE_END }
+
+/* vendor_gate.c: compile the gates of mods (once), then, per message,
+ * which of them may detect (bit i: mods[i]; no gate: always set).
+ * False from the build: the table does not fit (then every module runs). */
+bool	vendor_gates_build(const struct vendor_module *const *mods, size_t n);
+uint64_t vendor_gates_open(const struct msgview *);
+
 bool	mv_marker(const struct msgview *, const struct vendor_markers *,
 		  unsigned k, size_t within);
 /* Any phrase of the list? */
@@ -293,9 +342,15 @@ uint64_t mv_markers_found(const struct msgview *, const struct vendor_markers *,
 bool	mv_looks_like_report_once(const struct msgview *);
 bool	mv_from_daemon_once(const struct msgview *);
 
-/* The best module for mv and its score; runs every module's detect(). */
+/* The best module for mv and its score; runs the detect() of every
+ * module whose gate is open. */
 const struct vendor_module *vendor_best(struct msgview *, int *score);
 const struct vendor_module *vendor_by_name(const char *);
+/* The modules in table order (NULL past the end), and the bits of those
+ * whose gates are open for mv (tests: a module that detects must be
+ * among them). */
+const struct vendor_module *vendor_nth(size_t);
+uint64_t vendor_open_gates(struct msgview *);
 /* The last resort (vendor/generic.c), tried when a module finds nothing. */
 extern const struct vendor_module vendor_generic;
 

@@ -35,6 +35,8 @@ static const struct vendor_module *const vendors[] = {
 };
 
 #define NVENDORS	(sizeof(vendors) / sizeof(vendors[0]))
+/* The gates are bits of a uint64_t (vendor_gate.c). */
+_Static_assert(NVENDORS <= 64, "more modules than gate bits");
 #define MAX_PHRASES	1024	/* all modules together; more is a bug */
 
 /* Where each phrase first ends in the body (0: not in the window). */
@@ -49,6 +51,7 @@ struct vendor_scan {
 };
 
 static pthread_once_t	 markers_once = PTHREAD_ONCE_INIT;
+static pthread_once_t	 gates_once = PTHREAD_ONCE_INIT;
 static hs_database_t	*markers_db;
 static hs_scratch_t	*markers_proto;
 static unsigned		 nphrases;
@@ -287,21 +290,50 @@ mv_from_daemon_once(const struct msgview *mv)
 	return s->from_daemon;
 }
 
-const struct vendor_module *
-vendor_best(struct msgview *mv, int *score)
+static void
+gates_compile(void)
 {
-	const struct vendor_module *best = NULL;
-	int best_score = 0, s;
-	size_t i;
+	vendor_gates_build(vendors, NVENDORS);
+}
 
+/* The phrase numbers, the gates and the message's scan record. */
+static void
+prepare(struct msgview *mv)
+{
 	pthread_once(&markers_once, markers_compile);
+	pthread_once(&gates_once, gates_compile);
 	if (mv->scan == NULL && (mv->scan = arena_alloc(mv->arena, sizeof(*mv->scan) +
 	    nphrases * sizeof(mv->scan->end[0]))) != NULL) {
 		mv->scan->failed = markers_db == NULL;
 		mv->scan->looks_like_report = mv->scan->from_daemon = -1;
 	}
+}
+
+uint64_t
+vendor_open_gates(struct msgview *mv)
+{
+	prepare(mv);
+	return vendor_gates_open(mv);
+}
+
+const struct vendor_module *
+vendor_nth(size_t i)
+{
+	return i < NVENDORS ? vendors[i] : NULL;
+}
+
+const struct vendor_module *
+vendor_best(struct msgview *mv, int *score)
+{
+	const struct vendor_module *best = NULL;
+	int best_score = 0, s;
+	uint64_t open;
+	size_t i;
+
+	prepare(mv);
+	open = vendor_gates_open(mv);
 	for (i = 0; i < NVENDORS; i++) {
-		if (vendors[i]->detect == NULL)
+		if (vendors[i]->detect == NULL || (open >> i & 1) == 0)
 			continue;
 		s = vendors[i]->detect(mv);
 		if (s > best_score) {

@@ -1,0 +1,123 @@
+/*
+ * vendor_gate_test.c - the gates of the vendor modules (engine.h) are
+ * necessary conditions: on every fixture, every module whose detect()
+ * answers more than 0 has its gate open. A gate that fails this would
+ * skip a module that recognises the message, and change its diagnosis.
+ *
+ * BOUNCE_TEST_FIXTURES names the folder of .eml files (default
+ * test/golden/fixtures, from the top of the tree, as make runs it);
+ * any folder of messages can be checked the same way.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <dirent.h>
+
+#include "engine.h"
+
+#define FIXTURE_MAX	(4 * 1024 * 1024)
+
+static char *
+read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+
+	if (f == NULL)
+		return NULL;
+	buf = malloc(FIXTURE_MAX);
+	assert_non_null(buf);
+	*len = fread(buf, 1, FIXTURE_MAX, f);
+	fclose(f);
+	return buf;
+}
+
+/* The modules that detect msg with their gate shut, as bits; *open
+ * gets how many gates were open. */
+static uint64_t
+shut_but_detected(const char *msg, size_t len, unsigned *open)
+{
+	struct bounce_limits lim;
+	struct bounce_report *r;
+	struct msgview mv;
+	const struct vendor_module *vm;
+	uint64_t gates, wrong = 0;
+	size_t i;
+
+	bounce_limits_default(&lim);
+	if (len > lim.max_scan_bytes)
+		len = lim.max_scan_bytes;
+	assert_non_null(r = report_new());
+	memset(&mv, 0, sizeof(mv));
+	mv.arena = report_arena(r);
+	mv.report = r;
+	mv.limits = &lim;
+	assert_true(mime_view_build(&mv, msg, len));
+	gates = vendor_open_gates(&mv);
+	*open = (unsigned)__builtin_popcountll(gates);
+	for (i = 0; (vm = vendor_nth(i)) != NULL; i++)
+		if (vm->detect != NULL && vm->detect(&mv) > 0 && (gates >> i & 1) == 0)
+			wrong |= (uint64_t)1 << i;
+	mime_view_release(&mv);
+	bounce_report_free(r);
+	return wrong;
+}
+
+static void
+detecting_modules_have_open_gates(void **state)
+{
+	const char *dir = getenv("BOUNCE_TEST_FIXTURES");
+	char path[4096];
+	struct dirent *e;
+	size_t messages = 0, failures = 0, open_total = 0, len = 0, i;
+	DIR *d;
+
+	(void)state;
+	if (dir == NULL)
+		dir = "test/golden/fixtures";
+	if ((d = opendir(dir)) == NULL)
+		fail_msg("cannot open %s (set BOUNCE_TEST_FIXTURES)", dir);
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		uint64_t wrong;
+		unsigned open;
+		char *msg;
+
+		if (n < 5 || strcmp(e->d_name + n - 4, ".eml") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if ((msg = read_file(path, &len)) == NULL)
+			fail_msg("cannot read %s", path);
+		wrong = shut_but_detected(msg, len, &open);
+		messages++;
+		open_total += open;
+		for (i = 0; wrong != 0 && i < 64; i++)
+			if (wrong >> i & 1) {
+				failures++;
+				print_error("%s: %s detects it, its gate is shut\n",
+				    e->d_name, vendor_nth(i)->name);
+			}
+		free(msg);
+	}
+	closedir(d);
+	print_message("%zu messages, %.1f gates open per message\n", messages,
+	    messages ? (double)open_total / (double)messages : 0.0);
+	assert_true(messages >= 50);
+	assert_int_equal(failures, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(detecting_modules_have_open_gates),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
