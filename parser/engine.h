@@ -295,6 +295,7 @@ enum vendor_gate_kind {
 	GATE_CONTENT_TYPE,	/* mv->content_type is `word` */
 	GATE_STATUS_PART,	/* a message/delivery-status part of the report */
 	GATE_REPORT,		/* mv_looks_like_report() */
+	GATE_INCLUDE,		/* the clauses of gate `also` (no deeper) */
 };
 
 struct vendor_gate {
@@ -303,9 +304,10 @@ struct vendor_gate {
 	const char *word;
 	const struct vendor_markers *markers;
 	unsigned k;
+	const struct vendor_gate *also;
 };
 
-#define VENDOR_GATE_RECEIVED	16	/* Received fields a gate reads */
+#define VENDOR_GATE_RECEIVED	8	/* Received fields a gate reads */
 
 #define GATE_HAS(f, w)		{ .kind = GATE_FIELD_HAS, .field = (f), .word = (w) }
 #define GATE_SET(f)		{ .kind = GATE_FIELD_SET, .field = (f) }
@@ -314,13 +316,18 @@ struct vendor_gate {
 #define GATE_TYPE(t)		{ .kind = GATE_CONTENT_TYPE, .word = (t) }
 #define GATE_STATUS		{ .kind = GATE_STATUS_PART }
 #define GATE_LOOKS_LIKE_REPORT	{ .kind = GATE_REPORT }
+#define GATE_ALSO(g)		{ .kind = GATE_INCLUDE, .also = (g) }
 #define GATE_DONE		{ .kind = GATE_END }
 
-/* vendor_gate.c: compile the gates of mods (once), then, per message,
- * which of them may detect (bit i: mods[i]; no gate: always set).
- * False from the build: the table does not fit (then every module runs). */
+/* vendor_gate.c: compile the gates of mods (once; after the phrases
+ * are numbered), then, per message, which of them may detect (bit i:
+ * mods[i]; no gate: always set). by_phrases: the gates the body scan
+ * opened (vendor_gates_of_phrase() of each phrase found), NULL if there
+ * was no scan (then each phrase is searched). False from the build:
+ * the tables do not fit (then every module runs). */
 bool	vendor_gates_build(const struct vendor_module *const *mods, size_t n);
-uint64_t vendor_gates_open(const struct msgview *);
+uint64_t vendor_gates_of_phrase(unsigned id);
+uint64_t vendor_gates_open(const struct msgview *, const uint64_t *by_phrases);
 
 bool	mv_marker(const struct msgview *, const struct vendor_markers *,
 		  unsigned k, size_t within);

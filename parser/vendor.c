@@ -47,6 +47,7 @@ struct vendor_scan {
 	/* Answers of signals.c that most modules ask for: -1 not yet. */
 	signed char	 looks_like_report;
 	signed char	 from_daemon;
+	uint64_t	 gates;		/* opened by the phrases found */
 	uint32_t	 end[];		/* by phrase number */
 };
 
@@ -174,7 +175,12 @@ on_phrase(unsigned id, unsigned long long from, unsigned long long to,
 {
 	struct vendor_scan *s = arg;
 
-	if (id < nphrases && (s->end[id] == 0 || to < s->end[id]))
+	if (id >= nphrases)
+		return 0;
+	if (s->end[id] == 0) {
+		s->end[id] = (uint32_t)to;
+		s->gates |= vendor_gates_of_phrase(id);
+	} else if (to < s->end[id])
 		s->end[id] = (uint32_t)to;
 	return 0;
 }
@@ -309,11 +315,21 @@ prepare(struct msgview *mv)
 	}
 }
 
+/* The gates open for mv; the body is scanned first (every message
+ * needs it) so that the phrases it found open theirs. */
+static uint64_t
+open_gates(struct msgview *mv)
+{
+	if (mv->scan != NULL && scan_body(mv, mv->scan))
+		return vendor_gates_open(mv, &mv->scan->gates);
+	return vendor_gates_open(mv, NULL);
+}
+
 uint64_t
 vendor_open_gates(struct msgview *mv)
 {
 	prepare(mv);
-	return vendor_gates_open(mv);
+	return open_gates(mv);
 }
 
 const struct vendor_module *
@@ -331,7 +347,7 @@ vendor_best(struct msgview *mv, int *score)
 	size_t i;
 
 	prepare(mv);
-	open = vendor_gates_open(mv);
+	open = open_gates(mv);
 	for (i = 0; i < NVENDORS; i++) {
 		if (vendors[i]->detect == NULL || (open >> i & 1) == 0)
 			continue;

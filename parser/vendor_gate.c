@@ -23,6 +23,7 @@
 #define GATE_WORDS	64	/* words of one field, all modules */
 #define GATE_PHRASES	128	/* body phrase clauses, all modules */
 #define GATE_TYPES	4	/* content types named */
+#define GATE_PHRASE_IDS	1024	/* phrase numbers (vendor.c's MAX_PHRASES) */
 
 struct gate_field {
 	const char *name;
@@ -32,7 +33,7 @@ struct gate_field {
 	const char *word[GATE_WORDS];
 	size_t	    len[GATE_WORDS];
 	uint64_t    module[GATE_WORDS];	/* the module of each word */
-	uint64_t    by_first[256];	/* words by first byte, lower case */
+	uint64_t    by_first[256];	/* words by first byte, either case */
 };
 
 struct gate_phrase {
@@ -57,6 +58,7 @@ static struct {
 	unsigned    nfield;
 	struct gate_phrase phrase[GATE_PHRASES];
 	unsigned    nphrase;
+	uint64_t    by_phrase[GATE_PHRASE_IDS];	/* modules by phrase number */
 	struct gate_type type[GATE_TYPES];
 	unsigned    ntype;
 } plan;
@@ -84,9 +86,10 @@ field_slot(const char *name)
 static bool
 add_phrase(const struct vendor_markers *m, unsigned k, uint64_t bit)
 {
-	if (plan.nphrase == GATE_PHRASES)
+	if (plan.nphrase == GATE_PHRASES || m->base + k >= GATE_PHRASE_IDS)
 		return false;
 	plan.phrase[plan.nphrase++] = (struct gate_phrase){ m, k, bit };
+	plan.by_phrase[m->base + k] |= bit;
 	return true;
 }
 
@@ -95,6 +98,7 @@ add_word(const struct vendor_gate *g, uint64_t bit)
 {
 	struct gate_field *f;
 	size_t len = strlen(g->word);
+	unsigned char c;
 
 	if (len == 0)
 		return false;
@@ -110,15 +114,19 @@ add_word(const struct vendor_gate *g, uint64_t bit)
 	f->word[f->nword] = g->word;
 	f->len[f->nword] = len;
 	f->module[f->nword] = bit;
-	f->by_first[lower((unsigned char)g->word[0])] |= (uint64_t)1 << f->nword;
+	c = lower((unsigned char)g->word[0]);
+	f->by_first[c] |= (uint64_t)1 << f->nword;
+	if (c >= 'a' && c <= 'z')
+		f->by_first[c - 0x20] |= (uint64_t)1 << f->nword;
 	f->nword++;
 	f->has |= bit;
 	return true;
 }
 
-/* One module's gate into the plan; false if it does not fit. */
+/* One module's gate into the plan; false if it does not fit (or
+ * includes a gate that includes another). */
 static bool
-add_gate(const struct vendor_gate *g, uint64_t bit)
+add_gate(const struct vendor_gate *g, uint64_t bit, bool included)
 {
 	struct gate_field *f;
 	unsigned k;
@@ -154,6 +162,10 @@ add_gate(const struct vendor_gate *g, uint64_t bit)
 		case GATE_REPORT:
 			plan.report |= bit;
 			break;
+		case GATE_INCLUDE:
+			if (included || !add_gate(g->also, bit, true))
+				return false;
+			break;
 		case GATE_END:
 			break;
 		}
@@ -176,7 +188,7 @@ vendor_gates_build(const struct vendor_module *const *mods, size_t n)
 
 		if (mods[i]->gate == NULL)
 			plan.always |= bit;
-		else if (!add_gate(mods[i]->gate, bit)) {
+		else if (!add_gate(mods[i]->gate, bit, false)) {
 			/* A table too small is a bug, not a lost message. */
 			plan.always = ~(uint64_t)0;
 			return false;
@@ -197,8 +209,9 @@ words_in(const struct gate_field *f, struct span v, uint64_t open)
 		if ((f->module[k] & open) == 0)
 			left |= (uint64_t)1 << k;
 	for (i = 0; i < v.len && left != 0; i++) {
-		set = f->by_first[lower((unsigned char)v.p[i])] & left;
-		while (set != 0) {
+		if ((set = f->by_first[(unsigned char)v.p[i]] & left) == 0)
+			continue;
+		do {
 			k = (unsigned)__builtin_ctzll(set);
 			set &= set - 1;
 			if (f->len[k] > v.len - i)
@@ -211,7 +224,7 @@ words_in(const struct gate_field *f, struct span v, uint64_t open)
 				found |= f->module[k];
 				left &= ~((uint64_t)1 << k);
 			}
-		}
+		} while (set != 0);
 	}
 	return found;
 }
@@ -229,17 +242,26 @@ has_status_part(const struct msgview *mv)
 }
 
 uint64_t
-vendor_gates_open(const struct msgview *mv)
+vendor_gates_of_phrase(unsigned id)
+{
+	return id < GATE_PHRASE_IDS ? plan.by_phrase[id] : 0;
+}
+
+uint64_t
+vendor_gates_open(const struct msgview *mv, const uint64_t *by_phrases)
 {
 	uint64_t open = plan.always;
 	const struct gate_field *f;
 	struct span v;
 	unsigned i;
 
-	for (i = 0; i < plan.nphrase; i++)
-		if ((plan.phrase[i].module & open) == 0 &&
-		    mv_marker_end(mv, plan.phrase[i].markers, plan.phrase[i].k) != 0)
-			open |= plan.phrase[i].module;
+	if (by_phrases != NULL)
+		open |= *by_phrases;
+	else
+		for (i = 0; i < plan.nphrase; i++)
+			if ((plan.phrase[i].module & open) == 0 &&
+			    mv_marker_end(mv, plan.phrase[i].markers, plan.phrase[i].k) != 0)
+				open |= plan.phrase[i].module;
 	for (i = 0; i < plan.nfield; i++) {
 		f = &plan.field[i];
 		if (((f->set | f->has) & ~open) == 0 ||

@@ -42,6 +42,13 @@ activehunter_detect(const struct msgview *mv)
 	return score >= 45 ? score : 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_HAS("Content-Type", "Active!Hunter"),
+	GATE_HAS("Subject", "FAILURE NOTICE :"),
+	GATE_DONE,
+};
+
 static size_t
 activehunter_parse(struct msgview *mv)
 {
@@ -72,6 +79,7 @@ activehunter_parse(struct msgview *mv)
 
 const struct vendor_module vendor_activehunter = {
 	.name = "activehunter",
+	.gate = gate,
 	.markers = &markers,
 	.detect = activehunter_detect,
 	.parse = activehunter_parse,

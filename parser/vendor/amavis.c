@@ -39,6 +39,13 @@ amavis_detect(const struct msgview *mv)
 	return score >= 20 ? score : 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, AMAVISD),
+	GATE_HAS("From", "\"Content-filter at "),
+	GATE_DONE,
+};
+
 static size_t
 amavis_parse(struct msgview *mv)
 {
@@ -85,6 +92,7 @@ amavis_parse(struct msgview *mv)
 
 const struct vendor_module vendor_amavis = {
 	.name = "amavis",
+	.gate = gate,
 	.markers = &markers,
 	.detect = amavis_detect,
 	.parse = amavis_parse,

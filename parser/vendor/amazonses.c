@@ -68,6 +68,15 @@ amazonses_detect(const struct msgview *mv)
 	return 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_SET("x-amz-sns-message-id"),
+	GATE_HAS("From", "@sns.amazonaws.com"),
+	GATE_SET("X-SES-Outgoing"),
+	GATE_SET("X-AWS-Outgoing"),
+	GATE_DONE,
+};
+
 /* ---- the JSON notification ------------------------------------------ */
 
 /* The body up to the "--" signature line, with relay folds undone. */
@@ -333,6 +342,7 @@ amazonses_refine(struct msgview *mv)
 
 const struct vendor_module vendor_amazonses = {
 	.name = "amazonses",
+	.gate = gate,
 	.detect = amazonses_detect,
 	.parse = amazonses_parse,
 	.refine = amazonses_refine,

@@ -35,7 +35,15 @@ amazonworkmail_detect(const struct msgview *mv)
 	return mv_from_daemon_once(mv) ? 70 : 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_HAS("X-Mailer", "Amazon WorkMail"),
+	GATE_HAS("X-Original-Mailer", "Amazon WorkMail"),
+	GATE_DONE,
+};
+
 const struct vendor_module vendor_amazonworkmail = {
 	.name = "amazonworkmail",
+	.gate = gate,
 	.detect = amazonworkmail_detect,
 };

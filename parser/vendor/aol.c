@@ -20,7 +20,14 @@ aol_detect(const struct msgview *mv)
 	return mv_header(mv, "X-AOL-IP").len > 0 || mv_looks_like_report_once(mv) ? 88 : 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_HAS("From", "postmaster@aol.com"),
+	GATE_DONE,
+};
+
 const struct vendor_module vendor_aol = {
 	.name = "aol",
+	.gate = gate,
 	.detect = aol_detect,
 };

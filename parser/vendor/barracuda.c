@@ -39,6 +39,14 @@ barracuda_detect(const struct msgview *mv)
 	return 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_HAS("Subject", "Message you sent blocked by our bulk email filter"),
+	GATE_PHRASE(&markers, SPAM_FIREWALL),
+	GATE_PHRASE(&markers, BARRACUDA),
+	GATE_DONE,
+};
+
 static size_t
 barracuda_parse(struct msgview *mv)
 {
@@ -61,6 +69,7 @@ barracuda_parse(struct msgview *mv)
 
 const struct vendor_module vendor_barracuda = {
 	.name = "barracuda",
+	.gate = gate,
 	.markers = &markers,
 	.detect = barracuda_detect,
 	.parse = barracuda_parse,

@@ -20,6 +20,13 @@ bigfoot_detect(const struct msgview *mv)
 	return mv_from_daemon_once(mv) && mv_header_has(mv, "Received", 8, relay) ? 90 : 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_HAS("From", "@bigfoot.com"),
+	GATE_HAS("Received", ".bigfoot.com"),
+	GATE_DONE,
+};
+
 static void
 bigfoot_returned(struct msgview *mv)
 {
@@ -52,6 +59,7 @@ bigfoot_refine(struct msgview *mv)
 
 const struct vendor_module vendor_bigfoot = {
 	.name = "bigfoot",
+	.gate = gate,
 	.detect = bigfoot_detect,
 	.parse = bigfoot_parse,
 	.refine = bigfoot_refine,

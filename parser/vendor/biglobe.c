@@ -29,6 +29,12 @@ biglobe_detect(const struct msgview *mv)
 	return span_ifind(head, bg_starts[0]) != NULL ? 90 : 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_HAS("From", "biglobe.ne.jp"),
+	GATE_DONE,
+};
+
 /* The reason: the first paragraph after its heading. */
 static struct span
 bg_why(struct span text)
@@ -77,6 +83,7 @@ biglobe_parse(struct msgview *mv)
 
 const struct vendor_module vendor_biglobe = {
 	.name = "biglobe",
+	.gate = gate,
 	.detect = biglobe_detect,
 	.parse = biglobe_parse,
 };

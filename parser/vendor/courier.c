@@ -50,6 +50,13 @@ courier_detect(const struct msgview *mv)
 	return score;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, BANNER),
+	GATE_HAS("Content-Type", "=_courier_"),
+	GATE_DONE,
+};
+
 struct cr_block {
 	struct span addr, host, reply;
 	const char *command;
@@ -149,6 +156,7 @@ courier_refine(struct msgview *mv)
 
 const struct vendor_module vendor_courier = {
 	.name = "courier",
+	.gate = gate,
 	.markers = &markers,
 	.detect = courier_detect,
 	.parse = courier_parse,

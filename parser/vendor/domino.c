@@ -52,6 +52,12 @@ domino_detect(const struct msgview *mv)
 	return score >= 50 ? score : 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, NOT_DELIVERED),
+	GATE_DONE,
+};
+
 /* The indented lines after a "label:" line, up to the next label. */
 static struct span
 dm_section(struct span body, const char *label)
@@ -145,6 +151,7 @@ domino_refine(struct msgview *mv)
 
 const struct vendor_module vendor_domino = {
 	.name = "domino",
+	.gate = gate,
 	.markers = &markers,
 	.detect = domino_detect,
 	.parse = domino_parse,

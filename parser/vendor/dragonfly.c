@@ -58,6 +58,12 @@ dragonfly_detect(const struct msgview *mv)
 	return score + 55;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, BANNER),
+	GATE_DONE,
+};
+
 static void
 dma_finish(struct bounce_report *r, struct bounce_recipient *rc,
 	   const char *s, const char *e)
@@ -123,6 +129,7 @@ dragonfly_parse(struct msgview *mv)
 
 const struct vendor_module vendor_dragonfly = {
 	.name = "dragonfly",
+	.gate = gate,
 	.markers = &markers,
 	.detect = dragonfly_detect,
 	.parse = dragonfly_parse,

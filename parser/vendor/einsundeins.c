@@ -30,6 +30,16 @@ einsundeins_detect(const struct msgview *mv)
 	return span_ifind(mv->body, "--- The header of the original message is following. ---") != NULL ? 90 : 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_HAS("From", "kundenserver.de"),
+	GATE_HAS("From", "1und1."),
+	GATE_HAS("From", "1and1."),
+	GATE_HAS("From", "ionos."),
+	GATE_HAS("From", "online.de"),
+	GATE_DONE,
+};
+
 static size_t
 einsundeins_parse(struct msgview *mv)
 {
@@ -40,6 +50,7 @@ einsundeins_parse(struct msgview *mv)
 
 const struct vendor_module vendor_einsundeins = {
 	.name = "einsundeins",
+	.gate = gate,
 	.detect = einsundeins_detect,
 	.parse = einsundeins_parse,
 };

@@ -100,6 +100,15 @@ exchange2003_detect(const struct msgview *mv)
 	return 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, NOT_REACHED),
+	GATE_PHRASE(&markers, COULD_NOT_BE_REACHED),
+	GATE_PHRASE(&markers, CANNOT_BE_REACHED),
+	GATE_PHRASE(&markers, GENERATED_DSN),
+	GATE_DONE,
+};
+
 /* "bob@example.org on 4/29/01 11:34 AM", "SMTP=bob@example.org on ...",
  * "Bob Smith on ..." (no address: *addr stays empty). */
 static bool
@@ -273,6 +282,7 @@ exchange2003_refine(struct msgview *mv)
 
 const struct vendor_module vendor_exchange2003 = {
 	.name = "exchange2003",
+	.gate = gate,
 	.markers = &markers,
 	.detect = exchange2003_detect,
 	.parse = exchange2003_parse,

@@ -20,6 +20,12 @@ exchange2007_detect(const struct msgview *mv)
 	return 75;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_ALSO(msndr_marker_gate),
+	GATE_DONE,
+};
+
 static size_t
 exchange2007_parse(struct msgview *mv)
 {
@@ -40,6 +46,7 @@ exchange2007_refine(struct msgview *mv)
 
 const struct vendor_module vendor_exchange2007 = {
 	.name = "exchange2007",
+	.gate = gate,
 	.detect = exchange2007_detect,
 	.parse = exchange2007_parse,
 	.refine = exchange2007_refine,

@@ -122,6 +122,16 @@ exim_detect(const struct msgview *mv)
 	return score >= 40 ? score : 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, CREATED_BY_SOFTWARE),
+	GATE_PHRASE(&markers, CREATED_BY_RELAY),
+	GATE_PHRASE(&markers, INCORRECT),
+	GATE_PHRASE(&copy_markers, 0),
+	GATE_PHRASE(&copy_markers, 1),
+	GATE_DONE,
+};
+
 static bool
 exim_head_line(struct span line)
 {
@@ -350,6 +360,7 @@ exim_refine(struct msgview *mv)
 
 const struct vendor_module vendor_exim = {
 	.name = "exim",
+	.gate = gate,
 	.markers = &markers,
 	.detect = exim_detect,
 	.parse = exim_parse,

@@ -68,6 +68,16 @@ ezweb_detect(const struct msgview *mv)
 	return match >= 2 ? 85 + 3 * match : 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_HAS("From", "Postmaster@ezweb.ne.jp"),
+	GATE_HAS("From", "Postmaster@au.com"),
+	GATE_HAS("Subject", "Mail System Error - Returned Mail"),
+	GATE_HAS("Message-ID", ".ezweb.ne.jp>"),
+	GATE_HAS("Message-ID", ".au.com>"),
+	GATE_DONE,
+};
+
 /* The paragraph of text holding one of the carrier's sentences. */
 static struct span
 ez_sentence(struct span text)
@@ -212,6 +222,7 @@ ezweb_refine(struct msgview *mv)
 
 const struct vendor_module vendor_ezweb = {
 	.name = "ezweb",
+	.gate = gate,
 	.detect = ezweb_detect,
 	.parse = ezweb_parse,
 	.refine = ezweb_refine,

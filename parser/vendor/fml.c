@@ -31,6 +31,12 @@ fml_detect(const struct msgview *mv)
 	return 85;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_HAS("X-MLServer", "fml"),
+	GATE_DONE,
+};
+
 static size_t
 fml_parse(struct msgview *mv)
 {
@@ -59,6 +65,7 @@ fml_parse(struct msgview *mv)
 
 const struct vendor_module vendor_fml = {
 	.name = "fml",
+	.gate = gate,
 	.detect = fml_detect,
 	.parse = fml_parse,
 };

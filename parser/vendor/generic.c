@@ -15,6 +15,12 @@ generic_detect(const struct msgview *mv)
 	return mv_looks_like_report_once(mv) ? 1 : 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_LOOKS_LIKE_REPORT,
+	GATE_DONE,
+};
+
 /*
  * Second look, for reports that end a sentence with the address: "User's
  * mailbox is full: <bob@example.org>", "Did not reach the following
@@ -73,6 +79,7 @@ generic_parse(struct msgview *mv)
 
 const struct vendor_module vendor_generic = {
 	.name = "generic",
+	.gate = gate,
 	.detect = generic_detect,
 	.parse = generic_parse,
 };

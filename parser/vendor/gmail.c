@@ -67,6 +67,13 @@ gmail_detect(const struct msgview *mv)
 	return 60;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_HAS("From", "mailer-daemon@googlemail.com"),
+	GATE_HAS("From", "mailer-daemon@google.com"),
+	GATE_DONE,
+};
+
 /* The text after the first occurrence of marker in s; empty if none. */
 static struct span
 after(struct span s, const char *marker)
@@ -330,6 +337,7 @@ gmail_refine(struct msgview *mv)
 
 const struct vendor_module vendor_gmail = {
 	.name = "gmail",
+	.gate = gate,
 	.detect = gmail_detect,
 	.parse = gmail_parse,
 	.refine = gmail_refine,

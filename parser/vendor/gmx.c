@@ -42,6 +42,15 @@ gmx_detect(const struct msgview *mv)
 	return span_ifind(mv->body, UI_HEADER) != NULL ? 90 : 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_SET("X-GMX-Antispam"),
+	GATE_HAS("From", "gmx."),
+	GATE_HAS("From", "@mail.com"),
+	GATE_HAS("From", "web.de"),
+	GATE_DONE,
+};
+
 /* A line that is only an address: "bob@example.org", "\"bob@...\":",
  * "<bob@...>". */
 static struct span
@@ -172,6 +181,7 @@ gmx_parse(struct msgview *mv)
 
 const struct vendor_module vendor_gmx = {
 	.name = "gmx",
+	.gate = gate,
 	.detect = gmx_detect,
 	.parse = gmx_parse,
 };

@@ -50,6 +50,12 @@ googlegroups_detect(const struct msgview *mv)
 	return span_ifind(failed, "@googlegroups.com") != NULL ? 90 : 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_HAS("From", "mailer-daemon@googlemail.com"),
+	GATE_DONE,
+};
+
 /* The notification from its second paragraph (after "Hello x,"). */
 static struct span
 groups_notice(struct span text)
@@ -100,6 +106,7 @@ googlegroups_parse(struct msgview *mv)
 
 const struct vendor_module vendor_googlegroups = {
 	.name = "googlegroups",
+	.gate = gate,
 	.detect = googlegroups_detect,
 	.parse = googlegroups_parse,
 };

@@ -33,6 +33,12 @@ imailserver_detect(const struct msgview *mv)
 	return score;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_HAS("X-Mailer", "<SMTP32 v"),
+	GATE_DONE,
+};
+
 /* "Label: a@b" where the label is not a header name copied into the
  * text ("To:", "CC:" of a quoted message). */
 static struct span
@@ -114,6 +120,7 @@ imailserver_parse(struct msgview *mv)
 
 const struct vendor_module vendor_imailserver = {
 	.name = "imailserver",
+	.gate = gate,
 	.detect = imailserver_detect,
 	.parse = imailserver_parse,
 };

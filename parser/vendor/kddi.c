@@ -35,6 +35,13 @@ kddi_detect(const struct msgview *mv)
 	return span_ifind(head, KDDI_RCPT) != NULL ? 90 : 40;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_HAS("From", ".dion.ne.jp"),
+	GATE_HAS("Reply-To", "no-reply@app.auone-net.jp"),
+	GATE_DONE,
+};
+
 static size_t
 kddi_parse(struct msgview *mv)
 {
@@ -76,6 +83,7 @@ kddi_parse(struct msgview *mv)
 
 const struct vendor_module vendor_kddi = {
 	.name = "kddi",
+	.gate = gate,
 	.detect = kddi_detect,
 	.parse = kddi_parse,
 };

@@ -44,6 +44,13 @@ mailfoundry_detect(const struct msgview *mv)
 	return score >= 45 ? score : 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_HAS("Received", "(MAILFOUNDRY)"),
+	GATE_PHRASE(&markers, RCPT),
+	GATE_DONE,
+};
+
 static size_t
 mailfoundry_parse(struct msgview *mv)
 {
@@ -91,6 +98,7 @@ mailfoundry_parse(struct msgview *mv)
 
 const struct vendor_module vendor_mailfoundry = {
 	.name = "mailfoundry",
+	.gate = gate,
 	.markers = &markers,
 	.detect = mailfoundry_detect,
 	.parse = mailfoundry_parse,

@@ -51,6 +51,12 @@ mailmarshal_detect(const struct msgview *mv)
 	return score;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, WHY),
+	GATE_DONE,
+};
+
 static size_t
 mailmarshal_parse(struct msgview *mv)
 {
@@ -92,6 +98,7 @@ mailmarshal_parse(struct msgview *mv)
 
 const struct vendor_module vendor_mailmarshal = {
 	.name = "mailmarshal",
+	.gate = gate,
 	.markers = &markers,
 	.detect = mailmarshal_detect,
 	.parse = mailmarshal_parse,

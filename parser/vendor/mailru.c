@@ -41,6 +41,16 @@ mailru_detect(const struct msgview *mv)
 	return 88;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_HAS("From", "@corp.mail.ru"),
+	GATE_HAS("From", "@mail.ru"),
+	GATE_HAS("From", "@inbox.ru"),
+	GATE_HAS("From", "@bk.ru"),
+	GATE_HAS("From", "@list.ru"),
+	GATE_DONE,
+};
+
 static size_t
 mailru_parse(struct msgview *mv)
 {
@@ -51,6 +61,7 @@ mailru_parse(struct msgview *mv)
 
 const struct vendor_module vendor_mailru = {
 	.name = "mailru",
+	.gate = gate,
 	.detect = mailru_detect,
 	.parse = mailru_parse,
 };

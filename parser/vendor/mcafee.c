@@ -39,6 +39,12 @@ mcafee_detect(const struct msgview *mv)
 	return score;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, LIST),
+	GATE_DONE,
+};
+
 static size_t
 mcafee_parse(struct msgview *mv)
 {
@@ -69,6 +75,7 @@ mcafee_parse(struct msgview *mv)
 
 const struct vendor_module vendor_mcafee = {
 	.name = "mcafee",
+	.gate = gate,
 	.markers = &markers,
 	.detect = mcafee_detect,
 	.parse = mcafee_parse,

@@ -55,6 +55,12 @@ messagingserver_detect(const struct msgview *mv)
 	return score >= 50 ? score : 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, INTRO),
+	GATE_DONE,
+};
+
 struct ms_block {
 	struct span addr, orig, reason, diag, remote;
 };
@@ -190,6 +196,7 @@ messagingserver_refine(struct msgview *mv)
 
 const struct vendor_module vendor_messagingserver = {
 	.name = "messagingserver",
+	.gate = gate,
 	.markers = &markers,
 	.detect = messagingserver_detect,
 	.parse = messagingserver_parse,

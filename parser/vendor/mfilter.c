@@ -38,6 +38,13 @@ mfilter_detect(const struct msgview *mv)
 	return 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_HAS("X-Mailer", "m-FILTER"),
+	GATE_PHRASE(&markers, SERVER_MESSAGE),
+	GATE_DONE,
+};
+
 static size_t
 mfilter_parse(struct msgview *mv)
 {
@@ -90,6 +97,7 @@ mfilter_parse(struct msgview *mv)
 
 const struct vendor_module vendor_mfilter = {
 	.name = "mfilter",
+	.gate = gate,
 	.markers = &markers,
 	.detect = mfilter_detect,
 	.parse = mfilter_parse,

@@ -106,6 +106,15 @@ static const char *const header_names[] = {
 	"Authentication-Results", "Message-ID", "MIME-Version", NULL,
 };
 
+/* msndr_marker() starts at the first of these; without one, no. */
+const struct vendor_gate msndr_marker_gate[] = {
+	GATE_ANY_PHRASE(&admin_markers),
+	GATE_ANY_PHRASE(&failed_markers),
+	GATE_ANY_PHRASE(&delayed_markers),
+	GATE_ANY_PHRASE(&newest_markers),
+	GATE_DONE,
+};
+
 const struct vendor_module vendor_msndr = {
 	.name = "msndr",
 	.markers = &admin_markers,

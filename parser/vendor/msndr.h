@@ -50,6 +50,8 @@ struct msndr {
 /* Cheap test for detect(): does the first part of the body carry one of
  * the family's section headings? */
 bool	msndr_marker(const struct msgview *);
+/* What msndr_marker() cannot say yes without (engine.h). */
+extern const struct vendor_gate msndr_marker_gate[];
 /* The generating server named in the body (for telling Microsoft 365
  * from an on-premises Exchange); empty if none. */
 struct span msndr_generating(const struct msgview *);

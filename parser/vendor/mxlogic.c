@@ -24,6 +24,13 @@ mxlogic_detect(const struct msgview *mv)
 	return mv_header_has(mv, "Received", 8, relay) ? 85 : 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_HAS("From", ".mxlogic.net"),
+	GATE_HAS("Received", "(mxl_mta-"),
+	GATE_DONE,
+};
+
 static size_t
 mxlogic_parse(struct msgview *mv)
 {
@@ -56,6 +63,7 @@ mxlogic_parse(struct msgview *mv)
 
 const struct vendor_module vendor_mxlogic = {
 	.name = "mxlogic",
+	.gate = gate,
 	.detect = mxlogic_detect,
 	.parse = mxlogic_parse,
 };

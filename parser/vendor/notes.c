@@ -45,6 +45,12 @@ notes_detect(const struct msgview *mv)
 	return score;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, REASONS),
+	GATE_DONE,
+};
+
 static size_t
 notes_parse(struct msgview *mv)
 {
@@ -79,6 +85,7 @@ notes_parse(struct msgview *mv)
 
 const struct vendor_module vendor_notes = {
 	.name = "notes",
+	.gate = gate,
 	.markers = &markers,
 	.detect = notes_detect,
 	.parse = notes_parse,

@@ -57,6 +57,13 @@ office365_detect(const struct msgview *mv)
 	return 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_ALSO(msndr_marker_gate),
+	GATE_TYPE("multipart/report"),
+	GATE_DONE,
+};
+
 static size_t
 office365_parse(struct msgview *mv)
 {
@@ -77,6 +84,7 @@ office365_refine(struct msgview *mv)
 
 const struct vendor_module vendor_office365 = {
 	.name = "office365",
+	.gate = gate,
 	.detect = office365_detect,
 	.parse = office365_parse,
 	.refine = office365_refine,

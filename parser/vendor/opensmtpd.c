@@ -60,6 +60,12 @@ opensmtpd_detect(const struct msgview *mv)
 	return score;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, BANNER),
+	GATE_DONE,
+};
+
 static bool
 os_delayed(const struct msgview *mv)
 {
@@ -102,6 +108,7 @@ opensmtpd_parse(struct msgview *mv)
 
 const struct vendor_module vendor_opensmtpd = {
 	.name = "opensmtpd",
+	.gate = gate,
 	.markers = &markers,
 	.detect = opensmtpd_detect,
 	.parse = opensmtpd_parse,

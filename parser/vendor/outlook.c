@@ -60,6 +60,12 @@ outlook_detect(const struct msgview *mv)
 	return 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, AUTOMATIC_DSN),
+	GATE_DONE,
+};
+
 /* The paragraph that says what happened: "Delivery to the following
  * recipients failed.", "Unable to deliver message to the following
  * recipients, due to ...". *after is where the address list starts. */
@@ -149,6 +155,7 @@ outlook_refine(struct msgview *mv)
 
 const struct vendor_module vendor_outlook = {
 	.name = "outlook",
+	.gate = gate,
 	.markers = &markers,
 	.detect = outlook_detect,
 	.parse = outlook_parse,

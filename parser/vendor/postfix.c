@@ -66,6 +66,16 @@ postfix_detect(const struct msgview *mv)
 	return score > 85 ? 85 : score;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, TRANSCRIPT),
+	GATE_PHRASE(&markers, MAIL_SYSTEM),
+	GATE_PHRASE(&markers, POSTFIX_PROGRAM),
+	GATE_PHRASE(&markers, SORRY),
+	GATE_STATUS,
+	GATE_DONE,
+};
+
 static bool
 pf_delayed(const struct msgview *mv)
 {
@@ -291,6 +301,7 @@ postfix_refine(struct msgview *mv)
 
 const struct vendor_module vendor_postfix = {
 	.name = "postfix",
+	.gate = gate,
 	.markers = &markers,
 	.detect = postfix_detect,
 	.parse = postfix_parse,

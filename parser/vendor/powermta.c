@@ -39,6 +39,13 @@ powermta_detect(const struct msgview *mv)
 	return 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_STATUS,
+	GATE_PHRASE(&markers, HELLO),
+	GATE_DONE,
+};
+
 static size_t
 powermta_parse(struct msgview *mv)
 {
@@ -69,6 +76,7 @@ powermta_parse(struct msgview *mv)
 
 const struct vendor_module vendor_powermta = {
 	.name = "powermta",
+	.gate = gate,
 	.markers = &markers,
 	.detect = powermta_detect,
 	.parse = powermta_parse,

@@ -65,6 +65,13 @@ qmail_detect(const struct msgview *mv)
 	return score > 95 ? 95 : score;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, QMAIL_SEND),
+	GATE_PHRASE(&markers, AFRAID),
+	GATE_DONE,
+};
+
 /*
  * qmail-remote's sentences: the command they mean, and the host that
  * sits before (or after) them.
@@ -180,6 +187,7 @@ qmail_parse(struct msgview *mv)
 
 const struct vendor_module vendor_qmail = {
 	.name = "qmail",
+	.gate = gate,
 	.markers = &markers,
 	.detect = qmail_detect,
 	.parse = qmail_parse,

@@ -19,7 +19,14 @@ receivingses_detect(const struct msgview *mv)
 	return span_ifind(head, "This message could not be delivered.") != NULL ? 85 : 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_SET("X-SES-Outgoing"),
+	GATE_DONE,
+};
+
 const struct vendor_module vendor_receivingses = {
 	.name = "receivingses",
+	.gate = gate,
 	.detect = receivingses_detect,
 };

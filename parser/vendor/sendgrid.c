@@ -42,6 +42,14 @@ sendgrid_detect(const struct msgview *mv)
 	return 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, BANNER),
+	GATE_SET("X-SendGrid-QueueID"),
+	GATE_HAS("Return-Path", "@sendgrid.net"),
+	GATE_DONE,
+};
+
 /* "... in RCPT TO", "... in connect": the command SendGrid was at. */
 static const char *
 sg_command(struct span s)
@@ -113,6 +121,7 @@ sendgrid_refine(struct msgview *mv)
 
 const struct vendor_module vendor_sendgrid = {
 	.name = "sendgrid",
+	.gate = gate,
 	.markers = &markers,
 	.detect = sendgrid_detect,
 	.refine = sendgrid_refine,

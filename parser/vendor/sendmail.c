@@ -418,6 +418,13 @@ sendmail_detect(const struct msgview *mv)
 	return score >= 50 ? score : 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, ADDRESSES_HAD),
+	GATE_PHRASE(&markers, TRANSCRIPT),
+	GATE_DONE,
+};
+
 static size_t
 sendmail_parse(struct msgview *mv)
 {
@@ -510,6 +517,7 @@ sendmail_refine(struct msgview *mv)
 
 const struct vendor_module vendor_sendmail = {
 	.name = "sendmail",
+	.gate = gate,
 	.markers = &markers,
 	.detect = sendmail_detect,
 	.parse = sendmail_parse,

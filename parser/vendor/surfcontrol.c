@@ -37,6 +37,13 @@ surfcontrol_detect(const struct msgview *mv)
 	return 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_HAS("X-Mailer", "SurfControl"),
+	GATE_PHRASE(&markers, TRANSCRIPT),
+	GATE_DONE,
+};
+
 static size_t
 surfcontrol_parse(struct msgview *mv)
 {
@@ -72,6 +79,7 @@ surfcontrol_parse(struct msgview *mv)
 
 const struct vendor_module vendor_surfcontrol = {
 	.name = "surfcontrol",
+	.gate = gate,
 	.markers = &markers,
 	.detect = surfcontrol_detect,
 	.parse = surfcontrol_parse,

@@ -39,6 +39,14 @@ trendmicro_detect(const struct msgview *mv)
 	return 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_HAS("From", "InterScan MSS"),
+	GATE_HAS("From", "InterScan Notification"),
+	GATE_PHRASE(&markers, SENT_RCPT),
+	GATE_DONE,
+};
+
 static const char *
 tm_verb(struct span s)
 {
@@ -103,6 +111,7 @@ trendmicro_parse(struct msgview *mv)
 
 const struct vendor_module vendor_trendmicro = {
 	.name = "trendmicro",
+	.gate = gate,
 	.markers = &markers,
 	.detect = trendmicro_detect,
 	.parse = trendmicro_parse,

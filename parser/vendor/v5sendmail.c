@@ -55,6 +55,12 @@ v5sendmail_detect(const struct msgview *mv)
 	return score;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, 0),
+	GATE_DONE,
+};
+
 static size_t
 v5sendmail_parse(struct msgview *mv)
 {
@@ -84,6 +90,7 @@ v5sendmail_parse(struct msgview *mv)
 
 const struct vendor_module vendor_v5sendmail = {
 	.name = "v5sendmail",
+	.gate = gate,
 	.markers = &markers,
 	.detect = v5sendmail_detect,
 	.parse = v5sendmail_parse,

@@ -40,6 +40,13 @@ verizon_detect(const struct msgview *mv)
 	return span_ifind(mv->body, "Error: ") != NULL ? 90 : 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_HAS("From", "post_master@vtext.com"),
+	GATE_HAS("From", ".vzwpix.com"),
+	GATE_DONE,
+};
+
 /* The value after a label at the start of a trimmed line. */
 static bool
 labelled(struct span t, const char *label, struct span *value)
@@ -100,6 +107,7 @@ verizon_parse(struct msgview *mv)
 
 const struct vendor_module vendor_verizon = {
 	.name = "verizon",
+	.gate = gate,
 	.detect = verizon_detect,
 	.parse = verizon_parse,
 };

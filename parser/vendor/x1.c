@@ -40,6 +40,12 @@ x1_detect(const struct msgview *mv)
 	return score;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, LIST),
+	GATE_DONE,
+};
+
 static size_t
 x1_parse(struct msgview *mv)
 {
@@ -70,6 +76,7 @@ x1_parse(struct msgview *mv)
 
 const struct vendor_module vendor_x1 = {
 	.name = "x1",
+	.gate = gate,
 	.markers = &markers,
 	.detect = x1_detect,
 	.parse = x1_parse,

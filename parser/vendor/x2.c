@@ -42,6 +42,12 @@ x2_detect(const struct msgview *mv)
 	return score;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, 0),
+	GATE_DONE,
+};
+
 static size_t
 x2_parse(struct msgview *mv)
 {
@@ -57,6 +63,7 @@ x2_parse(struct msgview *mv)
 
 const struct vendor_module vendor_x2 = {
 	.name = "x2",
+	.gate = gate,
 	.markers = &markers,
 	.detect = x2_detect,
 	.parse = x2_parse,

@@ -52,6 +52,12 @@ x3_detect(const struct msgview *mv)
 	return score;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, BANNER),
+	GATE_DONE,
+};
+
 /* The lines under "Technical details:" up to the next rule line. */
 static struct span
 x3_details(struct span body)
@@ -101,6 +107,7 @@ x3_refine(struct msgview *mv)
 
 const struct vendor_module vendor_x3 = {
 	.name = "x3",
+	.gate = gate,
 	.markers = &markers,
 	.detect = x3_detect,
 	.parse = x3_parse,

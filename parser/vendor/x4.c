@@ -38,6 +38,12 @@ x4_detect(const struct msgview *mv)
 	return score;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, 0),
+	GATE_DONE,
+};
+
 static size_t
 x4_parse(struct msgview *mv)
 {
@@ -55,6 +61,7 @@ x4_parse(struct msgview *mv)
 
 const struct vendor_module vendor_x4 = {
 	.name = "x4",
+	.gate = gate,
 	.markers = &markers,
 	.detect = x4_detect,
 	.parse = x4_parse,

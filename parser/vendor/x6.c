@@ -47,6 +47,12 @@ x6_detect(const struct msgview *mv)
 	return score;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, START),
+	GATE_DONE,
+};
+
 /* The server's words in [...] after "as follows:" or "error message:". */
 static struct span
 x6_reply(struct span t)
@@ -112,6 +118,7 @@ x6_parse(struct msgview *mv)
 
 const struct vendor_module vendor_x6 = {
 	.name = "x6",
+	.gate = gate,
 	.markers = &markers,
 	.detect = x6_detect,
 	.parse = x6_parse,

@@ -41,6 +41,12 @@ yahoo_detect(const struct msgview *mv)
 	return score;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_PHRASE(&markers, 0),
+	GATE_DONE,
+};
+
 /* "[RCPT_TO]", "[MAIL_FROM]", "[DATA]": the command Yahoo was at. */
 static const char *
 yahoo_command(const char *diag)
@@ -82,6 +88,7 @@ yahoo_parse(struct msgview *mv)
 
 const struct vendor_module vendor_yahoo = {
 	.name = "yahoo",
+	.gate = gate,
 	.markers = &markers,
 	.detect = yahoo_detect,
 	.parse = yahoo_parse,

@@ -41,6 +41,13 @@ zoho_detect(const struct msgview *mv)
 	return mv_from_daemon_once(mv) ? 60 : 0;
 }
 
+/* What detect() cannot answer > 0 without (engine.h). */
+static const struct vendor_gate gate[] = {
+	GATE_SET("X-ZohoMail"),
+	GATE_HAS("X-Mailer", "Zoho Mail"),
+	GATE_DONE,
+};
+
 /* A three-digit reply code right after "ERROR_CODE :" or "ResponseCode ". */
 static struct span
 zoho_reply(struct span s, const char *label)
@@ -141,6 +148,7 @@ zoho_parse(struct msgview *mv)
 
 const struct vendor_module vendor_zoho = {
 	.name = "zoho",
+	.gate = gate,
 	.detect = zoho_detect,
 	.parse = zoho_parse,
 };

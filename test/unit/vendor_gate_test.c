@@ -108,7 +108,8 @@ detecting_modules_have_open_gates(void **state)
 	closedir(d);
 	print_message("%zu messages, %.1f gates open per message\n", messages,
 	    messages ? (double)open_total / (double)messages : 0.0);
-	assert_true(messages >= 50);
+	if (getenv("BOUNCE_TEST_FIXTURES") == NULL)
+		assert_true(messages >= 50);	/* the fixtures are all there */
 	assert_int_equal(failures, 0);
 }
 
