@@ -25,9 +25,9 @@ mv_subject_bounce(const struct msgview *mv)
 bool
 mv_null_sender(const struct msgview *mv)
 {
-	struct span rp = span_trim(mv_header(mv, "Return-Path"));
-
-	return span_ieq(rp, "<>") || span_ieq(rp, "<MAILER-DAEMON>");
+	/* A field that is there, empty or not; absent says nothing. */
+	return mv_header_present(mv, "Return-Path") &&
+	    words_null_sender(mv_header(mv, "Return-Path"));
 }
 
 bool

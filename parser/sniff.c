@@ -85,23 +85,7 @@ bounce_sniff_init(struct bounce_sniff *sn)
 void
 bounce_sniff_sender(struct bounce_sniff *sn, const char *addr, size_t len)
 {
-	struct span a = span_trim(span_make(addr, len));
-	const char *at;
-
-	if (a.len > 0 && a.p[0] == '<') {
-		a.p++;
-		a.len--;
-		if (a.len > 0 && a.p[a.len - 1] == '>')
-			a.len--;
-	}
-	a = span_trim(a);
-	if (a.len == 0) {
-		sn->signs |= SNIFF_NULL_SENDER;
-		return;
-	}
-	if ((at = memchr(a.p, '@', a.len)) != NULL)
-		a.len = (size_t)(at - a.p);
-	if (words_match(WORDS_DAEMON_LOCAL, a))
+	if (words_null_sender(span_make(addr, len)))
 		sn->signs |= SNIFF_NULL_SENDER;
 }
 

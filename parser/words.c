@@ -182,6 +182,26 @@ words_match(enum words_list l, struct span s)
 	return false;
 }
 
+bool
+words_null_sender(struct span a)
+{
+	const char *at;
+
+	a = span_trim(a);
+	if (a.len > 0 && a.p[0] == '<') {
+		a.p++;
+		a.len--;
+		if (a.len > 0 && a.p[a.len - 1] == '>')
+			a.len--;
+	}
+	a = span_trim(a);
+	if (a.len == 0)
+		return true;
+	if ((at = memchr(a.p, '@', a.len)) != NULL)
+		a.len = (size_t)(at - a.p);
+	return words_match(WORDS_DAEMON_LOCAL, a);
+}
+
 const char *
 words_nth(enum words_list l, size_t k)
 {

@@ -30,6 +30,12 @@ enum words_list {
 
 /* Does s match a word of the list, in the list's way? */
 bool	words_match(enum words_list, struct span s);
+/* Is addr (an envelope sender or Return-Path as written: "<>", "",
+ * "<a@b>", "a@b") the null sender or a sender that only reports use
+ * (whole local part of WORDS_DAEMON_LOCAL: MAILER-DAEMON@host,
+ * double-bounce@host)? The milter's pre-check and the engine ask
+ * this one question. */
+bool	words_null_sender(struct span addr);
 /* The list's k-th word, NULL past its end (tests, field-name loops). */
 const char *words_nth(enum words_list, size_t k);
 

@@ -63,6 +63,55 @@ null_senders(void **state)
 	assert_false(sender_says("bounces+list=example.org@lists.example.net"));
 }
 
+/* What the engine makes of a Return-Path field (mv_null_sender). */
+static bool
+engine_says_null(const char *return_path)
+{
+	struct bounce_limits lim;
+	struct bounce_report *r;
+	struct msgview mv;
+	char msg[512];
+	bool null;
+	int n;
+
+	n = snprintf(msg, sizeof(msg), "Return-Path: %s\nFrom: Alice <alice@example.org>\n"
+	    "Subject: hello\n\nA line.\n", return_path);
+	assert_true(n > 0 && (size_t)n < sizeof(msg));
+	bounce_limits_default(&lim);
+	assert_non_null(r = report_new());
+	memset(&mv, 0, sizeof(mv));
+	mv.arena = report_arena(r);
+	mv.report = r;
+	mv.limits = &lim;
+	assert_true(mime_view_build(&mv, msg, (size_t)n));
+	null = mv_null_sender(&mv);
+	mime_view_release(&mv);
+	bounce_report_free(r);
+	return null;
+}
+
+/* The engine and the pre-check share one definition of a null sender:
+ * MAILER-DAEMON@host and double-bounce@host are null for both. */
+static void
+null_sender_agrees(void **state)
+{
+	static const char *const rp[] = {
+		"<>", "< >", "<MAILER-DAEMON>", "<MAILER-DAEMON@mx.example.org>",
+		"<double-bounce@mx.example.net>", "postmaster@example.com",
+		"<bob@example.org>", "<postmaster-team@example.org>",
+		"<bounces+list=example.org@lists.example.net>",
+	};
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(rp) / sizeof(rp[0]); k++)
+		if (engine_says_null(rp[k]) != sender_says(rp[k]))
+			fail_msg("Return-Path %s: engine and sniff disagree", rp[k]);
+	assert_true(engine_says_null("<MAILER-DAEMON@mx.example.org>"));
+	assert_true(engine_says_null("<double-bounce@mx.example.net>"));
+	assert_false(engine_says_null("<bob@example.org>"));
+}
+
 static void
 report_fields(void **state)
 {
@@ -486,6 +535,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(null_senders),
+		cmocka_unit_test(null_sender_agrees),
 		cmocka_unit_test(report_fields),
 		cmocka_unit_test(senders_and_subjects),
 		cmocka_unit_test(encoded_values),
