@@ -26,6 +26,7 @@
 static const char *const sign_names[] = {
 	"null-sender", "report-type", "auto-submitted", "autoreply-field",
 	"ndr-field", "daemon-from", "bounce-subject", "autoreply-subject",
+	"list-server",
 };
 
 static bool
@@ -108,6 +109,9 @@ bounce_sniff_header(struct bounce_sniff *sn, const char *name, size_t nlen,
 	} else if (name_is(name, nlen, "Precedence")) {
 		if (span_ieq(v, "auto_reply"))
 			sn->signs |= SNIFF_AUTOREPLY_FIELD;
+	} else if (name_is(name, nlen, "X-MLServer")) {
+		if (words_match(WORDS_LIST_SERVER, v))
+			sn->signs |= SNIFF_LIST_SERVER;
 	} else if (name_is(name, nlen, "Return-Path")) {
 		bounce_sniff_sender(sn, v.p, v.len);
 	} else if (words_match(WORDS_AUTOREPLY_FIELD, span_make(name, nlen))) {

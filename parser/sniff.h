@@ -26,6 +26,7 @@
 #define SNIFF_DAEMON_FROM	0x0020	/* From: MAILER-DAEMON, postmaster ... */
 #define SNIFF_BOUNCE_SUBJECT	0x0040	/* Subject: Undelivered Mail ... */
 #define SNIFF_AUTOREPLY_SUBJECT	0x0080	/* Subject: Automatic reply ... */
+#define SNIFF_LIST_SERVER	0x0100	/* X-MLServer: fml (its notices) */
 
 struct bounce_sniff {
 	unsigned signs;

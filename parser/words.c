@@ -81,6 +81,12 @@ static const char *const report_type[] = {
 	"message/global-delivery-status", "message/feedback-report",
 };
 
+/* List managers whose notices (loops, refused posts) the engine reads
+ * (vendor/fml.c), named in their X-MLServer field. */
+static const char *const list_server[] = {
+	"fml",
+};
+
 static const struct words_def {
 	const char *const *word;
 	size_t	n;
@@ -93,6 +99,7 @@ static const struct words_def {
 	[WORDS_AUTOREPLY_FIELD] = { autoreply_field, NITEMS(autoreply_field), WAY_WHOLE },
 	[WORDS_REPORT_FIELD] = { report_field, NITEMS(report_field), WAY_WHOLE },
 	[WORDS_REPORT_TYPE] = { report_type, NITEMS(report_type), WAY_START },
+	[WORDS_LIST_SERVER] = { list_server, NITEMS(list_server), WAY_ANYWHERE },
 };
 
 _Static_assert(NITEMS(bounce_subject) <= WORDS_MAX, "bounce_subject: split the list");

@@ -25,6 +25,7 @@ enum words_list {
 	WORDS_AUTOREPLY_FIELD,	/* whole field name: X-Autoreply ... */
 	WORDS_REPORT_FIELD,	/* whole field name: X-Failed-Recipients ... */
 	WORDS_REPORT_TYPE,	/* start of Content-Type: multipart/report ... */
+	WORDS_LIST_SERVER,	/* anywhere in X-MLServer: fml (list notices) */
 	WORDS_NLISTS
 };
 

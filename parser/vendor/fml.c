@@ -16,15 +16,15 @@
 #include <string.h>
 
 #include "engine.h"
+#include "words.h"
 
 static const char *const fml_returned[] = { "Original mail as follows", NULL };
 
 static int
 fml_detect(const struct msgview *mv)
 {
-	struct span ml = mv_header(mv, "X-MLServer");
-
-	if (span_ifind(ml, "fml") == NULL)
+	/* The milter's pre-check asks the same (sniff.c). */
+	if (!words_match(WORDS_LIST_SERVER, mv_header(mv, "X-MLServer")))
 		return 0;
 	if (span_ifind(mv_header(mv, "From"), "-admin@") == NULL)
 		return 30;
