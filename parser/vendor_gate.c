@@ -34,6 +34,8 @@ struct gate_field {
 	size_t	    len[GATE_WORDS];
 	uint64_t    module[GATE_WORDS];	/* the module of each word */
 	uint64_t    by_first[256];	/* words by first byte, either case */
+	bool	    starts[256];	/* by_first[c] != 0 */
+	size_t	    shortest;		/* length of the shortest word */
 };
 
 struct gate_phrase {
@@ -116,8 +118,13 @@ add_word(const struct vendor_gate *g, uint64_t bit)
 	f->module[f->nword] = bit;
 	c = lower((unsigned char)g->word[0]);
 	f->by_first[c] |= (uint64_t)1 << f->nword;
-	if (c >= 'a' && c <= 'z')
+	f->starts[c] = true;
+	if (c >= 'a' && c <= 'z') {
 		f->by_first[c - 0x20] |= (uint64_t)1 << f->nword;
+		f->starts[c - 0x20] = true;
+	}
+	if (f->nword == 0 || len < f->shortest)
+		f->shortest = len;
 	f->nword++;
 	f->has |= bit;
 	return true;
@@ -203,12 +210,19 @@ words_in(const struct gate_field *f, struct span v, uint64_t open)
 {
 	uint64_t left = 0, set, found = 0;
 	unsigned k;
-	size_t i, j;
+	size_t i, j, end;
 
 	for (k = 0; k < f->nword; k++)
 		if ((f->module[k] & open) == 0)
 			left |= (uint64_t)1 << k;
-	for (i = 0; i < v.len && left != 0; i++) {
+	if (v.len < f->shortest)
+		return 0;
+	end = v.len - f->shortest + 1;	/* last possible start + 1 */
+	for (i = 0; i < end && left != 0; i++) {
+		/* Most bytes start no word: skip them in a tight loop. */
+		while (!f->starts[(unsigned char)v.p[i]])
+			if (++i == end)
+				return found;
 		if ((set = f->by_first[(unsigned char)v.p[i]] & left) == 0)
 			continue;
 		do {
