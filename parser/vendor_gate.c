@@ -19,23 +19,27 @@
 #include "engine.h"
 
 #define GATE_MODULES	64	/* bits of a uint64_t */
-#define GATE_FIELDS	24	/* distinct field names */
+#define GATE_FIELDS	20	/* distinct field names */
 #define GATE_WORDS	64	/* words of one field, all modules */
 #define GATE_PHRASES	128	/* body phrase clauses, all modules */
 #define GATE_TYPES	4	/* content types named */
 #define GATE_PHRASE_IDS	1024	/* phrase numbers (vendor.c's MAX_PHRASES) */
+#define GATE_POOL	1024	/* bytes of one field's words */
 
 struct gate_field {
 	const char *name;
 	uint64_t    set;		/* modules that want a value */
 	uint64_t    has;		/* modules that want a word */
 	unsigned    nword;
-	const char *word[GATE_WORDS];
+	const char *word[GATE_WORDS];	/* in lower case, in pool */
 	size_t	    len[GATE_WORDS];
 	uint64_t    module[GATE_WORDS];	/* the module of each word */
 	uint64_t    by_first[256];	/* words by first byte, either case */
 	bool	    starts[256];	/* by_first[c] != 0 */
 	size_t	    shortest;		/* length of the shortest word */
+	uint64_t    all;		/* a bit per word */
+	char	    pool[GATE_POOL];
+	size_t	    used;
 };
 
 struct gate_phrase {
@@ -99,7 +103,7 @@ static bool
 add_word(const struct vendor_gate *g, uint64_t bit)
 {
 	struct gate_field *f;
-	size_t len = strlen(g->word);
+	size_t len = strlen(g->word), i;
 	unsigned char c;
 
 	if (len == 0)
@@ -111,9 +115,14 @@ add_word(const struct vendor_gate *g, uint64_t bit)
 		plan.received |= bit;
 		return true;
 	}
-	if ((f = field_slot(g->field)) == NULL || f->nword == GATE_WORDS)
+	if ((f = field_slot(g->field)) == NULL || f->nword == GATE_WORDS ||
+	    len >= sizeof(f->pool) - f->used)
 		return false;
-	f->word[f->nword] = g->word;
+	/* Lower case once here, not at every comparison. */
+	for (i = 0; i <= len; i++)
+		f->pool[f->used + i] = (char)lower((unsigned char)g->word[i]);
+	f->word[f->nword] = f->pool + f->used;
+	f->used += len + 1;
 	f->len[f->nword] = len;
 	f->module[f->nword] = bit;
 	c = lower((unsigned char)g->word[0]);
@@ -125,6 +134,7 @@ add_word(const struct vendor_gate *g, uint64_t bit)
 	}
 	if (f->nword == 0 || len < f->shortest)
 		f->shortest = len;
+	f->all |= (uint64_t)1 << f->nword;
 	f->nword++;
 	f->has |= bit;
 	return true;
@@ -204,17 +214,14 @@ vendor_gates_build(const struct vendor_module *const *mods, size_t n)
 	return true;
 }
 
-/* The modules whose words occur in v (only those not yet open). */
+/* The modules whose words occur in v. */
 static uint64_t
-words_in(const struct gate_field *f, struct span v, uint64_t open)
+words_in(const struct gate_field *f, struct span v)
 {
-	uint64_t left = 0, set, found = 0;
+	uint64_t left = f->all, set, found = 0;
 	unsigned k;
 	size_t i, j, end;
 
-	for (k = 0; k < f->nword; k++)
-		if ((f->module[k] & open) == 0)
-			left |= (uint64_t)1 << k;
 	if (v.len < f->shortest)
 		return 0;
 	end = v.len - f->shortest + 1;	/* last possible start + 1 */
@@ -232,7 +239,7 @@ words_in(const struct gate_field *f, struct span v, uint64_t open)
 				continue;
 			for (j = 1; j < f->len[k]; j++)
 				if (lower((unsigned char)v.p[i + j]) !=
-				    lower((unsigned char)f->word[k][j]))
+				    (unsigned char)f->word[k][j])
 					break;
 			if (j == f->len[k]) {
 				found |= f->module[k];
@@ -283,7 +290,7 @@ vendor_gates_open(const struct msgview *mv, const uint64_t *by_phrases)
 			continue;
 		open |= f->set;
 		if ((f->has & ~open) != 0)
-			open |= words_in(f, v, open);
+			open |= words_in(f, v);
 	}
 	if ((plan.received & ~open) != 0 &&
 	    mv_header_has(mv, "Received", VENDOR_GATE_RECEIVED, plan.received_word))
