@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +90,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run run = { .failed = false };
-	struct mailbox_sink sink = { one_message, one_error, &run };
+	struct mailbox_sink sink = { one_message, one_error, &run, 0 };
 	const char *rules_dir = getenv("BOUNCEDIAG_RULES");
 	struct bounce_rules *rules;
 	struct jobs *jobs = NULL;
@@ -148,6 +149,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	run.d.rules = rules;
+	/* The engine reads max_scan_bytes of a message; one byte more tells
+	 * it the message was longer (reported as truncated). */
+	sink.keep = run.d.limits.max_scan_bytes < SIZE_MAX ?
+	    run.d.limits.max_scan_bytes + 1 : 0;
 	if (njobs == 0)
 		njobs = online_cpus();
 	if (njobs > 1) {
@@ -156,7 +161,7 @@ main(int argc, char **argv)
 			bounce_rules_free(rules);
 			return 2;
 		}
-		sink = (struct mailbox_sink){ jobs_message, jobs_error, jobs };
+		sink = (struct mailbox_sink){ jobs_message, jobs_error, jobs, sink.keep };
 	}
 	if (optind == argc) {
 		if (mailbox_walk("-", &sink) != 0)

@@ -7,8 +7,8 @@
  *
  * Files are read into one buffer that serves every file of the walk, an
  * mbox a megabyte at a time (the buffer holds the message being read
- * and grows only for one longer than that). Only a big single message
- * is mapped instead. Copying into memory already touched is cheaper
+ * and grows only for one longer than that, up to what the sink keeps of
+ * a message). Only a big single message is mapped instead. Copying into memory already touched is cheaper
  * than touching every page of a mapping for the first time, which is
  * where most of the time of reading a big mbox went.
  */
@@ -127,6 +127,25 @@ buf_read(struct walker *w, int fd, size_t len)
 }
 
 /*
+ * Of a message longer than the sink keeps, forget what was searched past
+ * the kept part: everything from keep up to the last three bytes before
+ * scan, which the separator test may still look back at.
+ */
+static void
+drop_overlong(struct walker *w, size_t body, size_t *scan, size_t *len)
+{
+	size_t keep = w->sink->keep, from, to;
+
+	if (keep == 0 || keep > SIZE_MAX - body - 3 || *scan - body <= keep + 3)
+		return;
+	to = body + keep;
+	from = *scan - 3;
+	memmove(w->buf + to, w->buf + from, *len - from);
+	*len -= from - to;
+	*scan -= from - to;
+}
+
+/*
  * An mbox read a chunk at a time. The buffer holds the message being
  * split off (from its "From " line) and what was read after it; the
  * search for the next separator resumes where it stopped, and a 'F' too
@@ -181,6 +200,7 @@ stream_mbox(struct walker *w, int fd, const char *path, size_t len)
 				continue;
 			}
 			scan = i < len ? i : len;
+			drop_overlong(w, body, &scan, &len);
 		}
 		/* Keep the message being read, move it to the front, read on. */
 		if (start > 0) {

@@ -15,10 +15,16 @@ typedef void (*mailbox_fn)(const char *source, const char *msg, size_t len, void
  * the path and why ("Permission denied", "not a file or folder"). */
 typedef void (*mailbox_err_fn)(const char *path, const char *why, void *arg);
 
+/* keep: the bytes of a message worth handing over (0: all of them). Of
+ * a longer message in an mbox read a chunk at a time, the bytes past
+ * keep are skipped as they stream by, so memory stays bounded however
+ * long a message runs; a consumer that reads at most N bytes passes
+ * N + 1 and still sees that the message was longer. */
 struct mailbox_sink {
 	mailbox_fn	 message;
 	mailbox_err_fn	 error;
 	void		*arg;
+	size_t		 keep;
 };
 
 /* Read every message under path ("-" is standard input). Returns 0, or -1

@@ -263,6 +263,39 @@ def case_max_bytes(s):
     s.expect("truncated", docs and docs[0].get("truncated") is True, out)
 
 
+def case_overlong_in_mbox(s):
+    """A message in an mbox that runs on for 128 MB costs the reader what
+    the engine reads of it (--max-bytes), not its length: the rest is
+    skipped as it streams by, and the messages after it are found."""
+    s.begin("an overlong message in an mbox is read in bounded memory")
+    path = os.path.join(s.work, "overlong.mbox")
+    sep = b"From MAILER-DAEMON Mon Mar  3 10:00:00 2025\n"
+    line = b"x" * 75 + b"\n"
+    with open(path, "wb") as f:
+        for rcpt in ("olga@example.org", "pete@example.org"):
+            f.write(sep + DSN.format(rcpt=rcpt).encode() + b"\n")
+            if rcpt == "olga@example.org":
+                for _ in range(128 * 1024 * 1024 // (64 * 1024)):
+                    f.write(line * (64 * 1024 // 76))
+                f.write(b"\n")
+    for jobs in ("1", "2"):
+        with open(os.path.join(s.work, "overlong.out"), "wb") as out:
+            p = subprocess.Popen([s.binary, "--rules", s.rules, "--json", "-j", jobs, path],
+                                 stdout=out, stderr=subprocess.DEVNULL)
+            _, status, usage = os.wait4(p.pid, 0)
+        docs = s.jsonl(open(os.path.join(s.work, "overlong.out"), encoding="utf-8").read())
+        s.equal("-j %s exit status" % jobs, os.waitstatus_to_exitcode(status), 0)
+        s.equal("-j %s messages" % jobs, len(docs), 2)
+        if len(docs) == 2:
+            s.expect("-j %s the overlong one is truncated" % jobs, docs[0].get("truncated") is True, docs[0])
+            s.expect("-j %s its recipient read" % jobs, "olga@example.org" in json.dumps(docs[0]), docs[0])
+            s.expect("-j %s the next one found" % jobs, "pete@example.org" in json.dumps(docs[1]), docs[1])
+        # kilobytes; generous for sanitizer builds, far below 128 MB
+        s.expect("-j %s peak RSS under 96 MB" % jobs, usage.ru_maxrss < 96 * 1024,
+                 "%d KB" % usage.ru_maxrss)
+    os.unlink(path)
+
+
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden", "fixtures")
 
 
@@ -381,7 +414,7 @@ def main():
         s = Suite(binary, rules, work)
         for case in (case_mbox, case_mbox_from_in_body, case_maildir, case_folder,
                      case_missing_path, case_unreadable, case_usage, case_stdin,
-                     case_text_output, case_max_bytes, case_jobs):
+                     case_text_output, case_max_bytes, case_overlong_in_mbox, case_jobs):
             case(s)
         s.end()
     for p in s.pending:
