@@ -56,6 +56,7 @@ struct mv_headers {
 
 static pthread_once_t	 gmime_once = PTHREAD_ONCE_INIT;
 static GMimeParserOptions *parser_options;
+static GMimeParserOptions *latin1_options;	/* raw 8-bit that reads as Latin-1 */
 static pthread_mutex_t	 magic_lock = PTHREAD_MUTEX_INITIALIZER;
 static magic_t		 magic_cookie;
 static bool		 magic_tried;
@@ -67,12 +68,48 @@ gmime_setup(void)
 	 * Western European; windows-1252 always converts, so it comes last. */
 	static const char *fallback[] = { "UTF-8", "ISO-2022-JP", "Shift_JIS",
 	    "windows-1252", NULL };
+	/* Text that looks_latin1() must not be read as Shift_JIS first. */
+	static const char *latin1[] = { "UTF-8", "windows-1252", NULL };
 
 	g_mime_init();
 	parser_options = g_mime_parser_options_new();
 	g_mime_parser_options_set_rfc2047_compliance_mode(parser_options,
 	    GMIME_RFC_COMPLIANCE_LOOSE);
 	g_mime_parser_options_set_fallback_charsets(parser_options, fallback);
+	latin1_options = g_mime_parser_options_new();
+	g_mime_parser_options_set_rfc2047_compliance_mode(latin1_options,
+	    GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_fallback_charsets(latin1_options, latin1);
+}
+
+/*
+ * Does raw 8-bit header text read as Western European rather than as
+ * Japanese? Shift_JIS takes most accented Latin-1 letters followed by an
+ * ASCII letter for one kanji ("R\xe9ponse": "R", a kanji, "onse"), so
+ * the order of the fallback charsets cannot tell them apart. In Latin-1
+ * text every high byte stands alone between ASCII bytes; in Shift_JIS
+ * and EUC-JP the two bytes of a character are mostly both high, and a
+ * lone high byte before an ASCII trail byte (0x40 and up) is a lead
+ * byte of kana or of a common kanji (0x81-0x9F), which Latin-1 text
+ * seldom holds (windows-1252 puts quotes and dashes there).
+ */
+static bool
+looks_latin1(const char *text, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	bool high = false;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] < 0x80)
+			continue;
+		if (i + 1 < len && p[i + 1] >= 0x80)
+			return false;		/* a run: one character of two bytes */
+		if (p[i] < 0xa0 && i + 1 < len && p[i + 1] >= 0x40)
+			return false;		/* a lead byte and its trail byte */
+		high = true;
+	}
+	return high;
 }
 
 /* ---- charsets ---------------------------------------------------------- */
@@ -977,7 +1014,8 @@ header_value_decode(struct arena *a, struct span raw, size_t cap)
 		charset_pin("ISO-2022-JP", 11);
 		charset_pin("Shift_JIS", 9);
 		charset_pin("windows-1252", 12);
-		u = g_mime_utils_decode_8bit(parser_options, tmp, strlen(tmp));
+		u = g_mime_utils_decode_8bit(looks_latin1(tmp, strlen(tmp)) ?
+		    latin1_options : parser_options, tmp, strlen(tmp));
 		g_free(tmp);
 		if ((tmp = u) == NULL)
 			return SPAN_EMPTY;

@@ -252,6 +252,34 @@ test_decode_header(void **state)
 	assert_int_equal(mime_decode_header(a, SPAN_LIT("")).len, 0);
 }
 
+/*
+ * Raw 8-bit header text (no encoded word): Latin-1 with lone accented
+ * letters is read as windows-1252, not as Shift_JIS kanji; Japanese
+ * text (two-byte characters) still as Japanese.
+ */
+static void
+test_decode_header_8bit(void **state)
+{
+	struct arena *a = report_arena(fx->r);
+
+	/* "Réponse automatique : absente jusqu'à lundi" */
+	assert_contains(mime_decode_header(a,
+	    SPAN_LIT("R\xe9ponse automatique : absente jusqu'\xe0 lundi")),
+	    "R\xC3\xA9ponse automatique : absente jusqu'\xC3\xA0 lundi");
+	/* "Accusé de réception", "Grüße aus Köln" */
+	assert_contains(mime_decode_header(a, SPAN_LIT("Accus\xe9 de r\xe9" "ception")),
+	    "Accus\xC3\xA9 de r\xC3\xA9" "ception");
+	assert_contains(mime_decode_header(a, SPAN_LIT("Gr\xfc\xdf" "e aus K\xf6ln")),
+	    "Gr\xC3\xBC\xC3\x9F" "e aus K\xC3\xB6ln");
+	/* Shift_JIS: "テスト" (kana lead bytes before ASCII trail bytes) and
+	 * "[重要] お知らせ" (kanji, hiragana). */
+	assert_contains(mime_decode_header(a, SPAN_LIT("\x83" "e\x83X\x83g")),
+	    "\xE3\x83\x86\xE3\x82\xB9\xE3\x83\x88");
+	assert_contains(mime_decode_header(a,
+	    SPAN_LIT("[\x8f" "d\x97v] \x82\xa8\x92m\x82\xe7\x82\xb9")),
+	    "[\xE9\x87\x8D\xE8\xA6\x81] \xE3\x81\x8A\xE7\x9F\xA5\xE3\x82\x89\xE3\x81\x9B");
+}
+
 /* ---- structure -------------------------------------------------------- */
 
 static void
@@ -545,6 +573,7 @@ main(void)
 		T(test_header_words),
 		T(test_header_nth),
 		T(test_decode_header),
+		T(test_decode_header_8bit),
 		T(test_leaves),
 		T(test_depth_limit),
 		T(test_very_deep),
