@@ -130,6 +130,56 @@ test_span_ifind(void **state)
 	assert_ptr_equal(mem_ifind(s.p, s.len, "B NEE", 5), s.p + 2);
 }
 
+/* The plain definition mem_ifind must agree with. */
+static const char *
+naive_ifind(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+	size_t i, j;
+
+	for (i = 0; i + nlen <= hlen; i++) {
+		for (j = 0; j < nlen; j++) {
+			unsigned char a = (unsigned char)hay[i + j], b = (unsigned char)needle[j];
+
+			if ((a >= 'A' && a <= 'Z' ? a | 0x20 : a) != (b >= 'A' && b <= 'Z' ? b | 0x20 : b))
+				break;
+		}
+		if (j == nlen)
+			return hay + i;
+	}
+	return NULL;
+}
+
+/* mem_ifind against naive_ifind on random haystacks of a small alphabet
+ * (letters in both cases, their neighbours '@' '[' '`' '{' that OR 0x20
+ * confuses, high bytes), every length around the 16-byte blocks. */
+static void
+test_mem_ifind_differential(void **state)
+{
+	static const char alphabet[] = "aAbB@[`{\xc1\xe1 .";
+	char hay[80], needle[8];
+	uint32_t seed = 12345;
+	size_t hlen, nlen, k, round;
+
+	for (round = 0; round < 200000; round++) {
+		seed = seed * 1103515245 + 12345;
+		hlen = (seed >> 8) % sizeof(hay);
+		seed = seed * 1103515245 + 12345;
+		nlen = 1 + (seed >> 8) % sizeof(needle);
+		for (k = 0; k < hlen; k++) {
+			seed = seed * 1103515245 + 12345;
+			hay[k] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		for (k = 0; k < nlen; k++) {
+			seed = seed * 1103515245 + 12345;
+			/* Letters only every other round: more hits. */
+			needle[k] = alphabet[(seed >> 16) %
+			    (round % 2 ? 4 : sizeof(alphabet) - 1)];
+		}
+		assert_ptr_equal(mem_ifind(hay, hlen, needle, nlen),
+		    naive_ifind(hay, hlen, needle, nlen));
+	}
+}
+
 static void
 test_span_next_line(void **state)
 {
@@ -356,6 +406,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_span_trim, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_span_ieq_istarts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_span_ifind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mem_ifind_differential, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_span_next_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_field_unfolds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_field_blanks, setup, teardown),
