@@ -42,11 +42,13 @@ ascii_lower(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? c | 0x20 : c;
 }
 
+#ifdef __SSE2__
 static inline bool
 ascii_letter(unsigned char c)
 {
 	return (unsigned char)((c | 0x20) - 'a') < 26;
 }
+#endif
 
 /* Both compare as strncasecmp() does in the C locale, in one pass
  * without a strlen() first: they run for every field of every header. */
@@ -144,6 +146,7 @@ mem_ifind(const char *hay, size_t hlen, const char *needle, size_t nlen)
 #endif
 	for (i = 0; i < starts; i++)
 		if (ascii_lower((unsigned char)hay[i]) == first &&
+		    ascii_lower((unsigned char)hay[i + nlen - 1]) == last &&
 		    same_ci(hay + i + 1, needle + 1, nlen - 1))
 			return hay + i;
 	return NULL;
