@@ -218,6 +218,16 @@ ascii_run(const unsigned char *p, size_t len)
 	size_t i = 0;
 	uint64_t w;
 
+#ifdef __SSE2__
+	/* Sixteen at a time: the top bits of the bytes, as a mask. */
+	for (; i + 16 <= len; i += 16) {
+		unsigned m = (unsigned)_mm_movemask_epi8(
+		    _mm_loadu_si128((const __m128i *)(const void *)(p + i)));
+
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+	}
+#endif
 	for (; i + 8 <= len; i += 8) {
 		memcpy(&w, p + i, sizeof(w));
 		if (w & UINT64_C(0x8080808080808080))
@@ -244,6 +254,19 @@ plain_run(const unsigned char *p, size_t len)
 	size_t i = 0;
 	uint64_t w;
 
+#ifdef __SSE2__
+	/* Sixteen at a time: a byte's top bit, or all its bits where it
+	 * is NUL or CR, marks it. */
+	for (; i + 16 <= len; i += 16) {
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(b,
+		    _mm_or_si128(_mm_cmpeq_epi8(b, _mm_setzero_si128()),
+		    _mm_cmpeq_epi8(b, _mm_set1_epi8('\r')))));
+
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+	}
+#endif
 	for (; i + 8 <= len; i += 8) {
 		memcpy(&w, p + i, sizeof(w));
 		if ((w & UINT64_C(0x8080808080808080)) || word_has_zero(w) ||

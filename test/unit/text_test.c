@@ -391,6 +391,40 @@ test_utf8_valid(void **state)
 	assert_true(utf8_valid("ab\xFF", 2));
 }
 
+/* The runs of plain bytes are measured many bytes at a time: a byte
+ * that ends one (invalid, NUL, CR, a valid sequence) at every offset of
+ * a longer text is still seen. */
+static void
+test_runs_every_offset(void **state)
+{
+	char buf[48];
+	size_t at, len = sizeof(buf);
+	struct span s;
+
+	for (at = 0; at < len; at++) {
+		memset(buf, 'a', len);
+		buf[at] = '\xff';
+		assert_false(utf8_valid(buf, len));
+		assert_true(utf8_valid(buf, at));
+		s = text_clean_utf8(fx->arena, span_make(buf, len));
+		assert_int_equal(s.len, len + 2);
+		assert_memory_equal(s.p + at, "\xEF\xBF\xBD", 3);
+		buf[at] = '\r';
+		s = text_clean_utf8(fx->arena, span_make(buf, len));
+		assert_int_equal(s.len, len);
+		assert_int_equal(s.p[at], '\n');
+		buf[at] = '\0';
+		s = text_clean_utf8(fx->arena, span_make(buf, len));
+		assert_int_equal(s.len, len + 2);
+		if (at + 2 < len) {
+			memcpy(buf + at, "\xC3\xA9", 2);
+			assert_true(utf8_valid(buf, len));
+			s = text_clean_utf8(fx->arena, span_make(buf, len));
+			assert_memory_equal(s.p, buf, len);
+		}
+	}
+}
+
 static void
 test_text_lower(void **state)
 {
@@ -407,6 +441,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_span_ieq_istarts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_span_ifind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mem_ifind_differential, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_runs_every_offset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_span_next_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_field_unfolds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_field_blanks, setup, teardown),
