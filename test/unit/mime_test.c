@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <gmime/gmime.h>
 
 #include "engine.h"
 
@@ -191,6 +192,36 @@ test_quoted_printable(void **state)
 	    "Gr\xC3\xB6\xC3\x9F" "e \xC3\xBC" "berschritten: 552 5.2.2 = full");
 	assert_contains(text_message("text/plain; charset=utf-8", "Quoted-Printable",
 	    "J=C3=B6rg\n")->body, "J\xC3\xB6rg");
+}
+
+/* qp_decode against GMime's decoder (one step, as the walk used it) on
+ * random bodies of the bytes that matter to it: '=', hex digits in both
+ * cases, CR, LF, and bytes that are none of these. */
+static void
+test_qp_differential(void **state)
+{
+	static const char alphabet[] = "==\r\n0aFfGz \xe9";
+	char in[40];
+	unsigned char want[sizeof(in) * 3], got[sizeof(in) * 3];
+	uint32_t seed = 4242;
+	size_t len, k, n, round;
+	int st;
+	guint32 save;
+
+	for (round = 0; round < 200000; round++) {
+		seed = seed * 1103515245 + 12345;
+		len = (seed >> 8) % sizeof(in);
+		for (k = 0; k < len; k++) {
+			seed = seed * 1103515245 + 12345;
+			in[k] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		st = 0;
+		save = 0;
+		n = g_mime_encoding_quoted_decode_step((const unsigned char *)in, len,
+		    want, &st, &save);
+		assert_int_equal(qp_decode(in, len, (char *)got), n);
+		assert_memory_equal(got, want, n);
+	}
 }
 
 /* ---- headers ---------------------------------------------------------- */
@@ -570,6 +601,7 @@ main(void)
 		T(test_undeclared_windows1252),
 		T(test_base64),
 		T(test_quoted_printable),
+		T(test_qp_differential),
 		T(test_header_words),
 		T(test_header_nth),
 		T(test_decode_header),
