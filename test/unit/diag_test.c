@@ -208,6 +208,36 @@ test_status_find(void **state)
 
 /* ---- command, host, component ----------------------------------------- */
 
+/* Codes and commands are looked for many bytes at a time: found at every
+ * offset of a text (across the blocks), and a phrase glued to the word
+ * before it ("xin reply to") is no phrase. */
+static void
+test_every_offset(void **state)
+{
+	char in[128];
+	size_t k;
+
+	for (k = 0; k < 40; k++) {
+		memset(in, 'x', k);
+		in[k] = '\0';
+		if (k > 0)
+			in[k - 1] = ' ';
+		strcat(in, "550 5.1.1 unknown (in reply to RCPT TO command) end");
+		CHECK(in, .status = "5.1.1", .reply = "550", .command = "RCPT");
+		memset(in, 'x', k);
+		in[k] = '\0';
+		strcat(in, "y after end of data: 452 4.2.2 full");
+		CHECK(in, .status = "4.2.2", .reply = "452",
+		    .command = "DATA");
+		memset(in, 'x', k);
+		strcpy(in + k, "in reply to RCPT TO");
+		CHECK(in, .command = k == 0 ? "RCPT" : "");
+		memset(in, '-', k);
+		strcpy(in + k, "in reply to end of data");
+		CHECK(in, .command = "DATA");
+	}
+}
+
 static void
 test_commands(void **state)
 {
@@ -323,6 +353,7 @@ main(void)
 		cmocka_unit_test(test_status_valid),
 		cmocka_unit_test(test_status_find),
 		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_every_offset),
 		cmocka_unit_test(test_postfix_while_phrases),
 		cmocka_unit_test(test_hosts),
 		cmocka_unit_test(test_components),
