@@ -69,6 +69,10 @@ recipient_for(struct dsn_state *st, bool starts_new, const char *field_set)
 	return st->cur;
 }
 
+/* Is the field name lit? Most names are ruled out by their length. */
+#define NAME_IS(name, lit) \
+	((name).len == sizeof(lit) - 1 && span_ieq((name), (lit)))
+
 static void
 apply_field(struct dsn_state *st, struct span name, struct span value)
 {
@@ -77,19 +81,19 @@ apply_field(struct dsn_state *st, struct span name, struct span value)
 	struct span type;
 
 	/* Per-message fields. */
-	if (span_ieq(name, "Reporting-MTA")) {
+	if (NAME_IS(name, "Reporting-MTA")) {
 		REPORT_SET(r, r->reporting_mta, strip_type(value, NULL));
 		return;
 	}
-	if (span_ieq(name, "Received-From-MTA")) {
+	if (NAME_IS(name, "Received-From-MTA")) {
 		REPORT_SET(r, r->received_from_mta, strip_type(value, NULL));
 		return;
 	}
-	if (span_ieq(name, "Arrival-Date")) {
+	if (NAME_IS(name, "Arrival-Date")) {
 		REPORT_SET(r, r->arrival_date, value);
 		return;
 	}
-	if (span_ieq(name, "X-Postfix-Queue-ID") || span_ieq(name, "X-Queue-ID")) {
+	if (NAME_IS(name, "X-Postfix-Queue-ID") || NAME_IS(name, "X-Queue-ID")) {
 		REPORT_SET(r, r->queue_id, value);
 		return;
 	}
@@ -97,7 +101,7 @@ apply_field(struct dsn_state *st, struct span name, struct span value)
 	/* Per-recipient fields. Original-Recipient usually comes first and
 	 * Final-Recipient second, so each starts a new block only when the
 	 * current one already has it. */
-	if (span_ieq(name, "Final-Recipient")) {
+	if (NAME_IS(name, "Final-Recipient")) {
 		rc = st->cur;
 		if (rc != NULL && !st->cur_closed && rc->recipient[0] == '\0') {
 			REPORT_SET(r, rc->recipient, address_value(value));
@@ -107,7 +111,7 @@ apply_field(struct dsn_state *st, struct span name, struct span value)
 			REPORT_SET(r, rc->recipient, address_value(value));
 		return;
 	}
-	if (span_ieq(name, "Original-Recipient")) {
+	if (NAME_IS(name, "Original-Recipient")) {
 		rc = st->cur;
 		if (rc != NULL && !st->cur_closed && rc->original_recipient[0] == '\0') {
 			REPORT_SET(r, rc->original_recipient, address_value(value));
@@ -120,22 +124,22 @@ apply_field(struct dsn_state *st, struct span name, struct span value)
 	if (st->cur == NULL || st->cur_closed) {
 		/* A recipient field before any recipient: only these begin
 		 * a block on their own (broken reports without Final-Recipient). */
-		if (!span_ieq(name, "Action") && !span_ieq(name, "Status") &&
-		    !span_ieq(name, "Diagnostic-Code"))
+		if (!NAME_IS(name, "Action") && !NAME_IS(name, "Status") &&
+		    !NAME_IS(name, "Diagnostic-Code"))
 			return;
 	}
-	if (span_ieq(name, "Action")) {
+	if (NAME_IS(name, "Action")) {
 		if ((rc = recipient_for(st, true, st->cur ? st->cur->action : NULL)) != NULL)
 			rc->action = text_field_lower(report_arena(r), value);
-	} else if (span_ieq(name, "Status")) {
+	} else if (NAME_IS(name, "Status")) {
 		struct span code = status_find(value);
 
 		if ((rc = recipient_for(st, true, st->cur ? st->cur->status : NULL)) != NULL)
 			REPORT_SET(r, rc->status, code.len ? code : value);
-	} else if (span_ieq(name, "Remote-MTA")) {
+	} else if (NAME_IS(name, "Remote-MTA")) {
 		if ((rc = recipient_for(st, false, NULL)) != NULL)
 			REPORT_SET(r, rc->remote_mta, strip_type(value, NULL));
-	} else if (span_ieq(name, "Diagnostic-Code")) {
+	} else if (NAME_IS(name, "Diagnostic-Code")) {
 		if ((rc = recipient_for(st, true, st->cur ? st->cur->diagnostic : NULL)) != NULL) {
 			struct span d = strip_type(value, &type);
 
@@ -146,13 +150,13 @@ apply_field(struct dsn_state *st, struct span name, struct span value)
 			} else
 				REPORT_SET(r, rc->diagnostic, value);
 		}
-	} else if (span_ieq(name, "Last-Attempt-Date")) {
+	} else if (NAME_IS(name, "Last-Attempt-Date")) {
 		if ((rc = recipient_for(st, false, NULL)) != NULL)
 			REPORT_SET(r, rc->last_attempt_date, value);
-	} else if (span_ieq(name, "Will-Retry-Until")) {
+	} else if (NAME_IS(name, "Will-Retry-Until")) {
 		if ((rc = recipient_for(st, false, NULL)) != NULL)
 			REPORT_SET(r, rc->will_retry_until, value);
-	} else if (span_ieq(name, "X-Actual-Recipient")) {
+	} else if (NAME_IS(name, "X-Actual-Recipient")) {
 		/* Postfix: the address after aliasing; keep the final one. */
 		if ((rc = recipient_for(st, false, NULL)) != NULL &&
 		    rc->original_recipient[0] == '\0')
