@@ -130,6 +130,30 @@ test_span_ifind(void **state)
 	assert_ptr_equal(mem_ifind(s.p, s.len, "B NEE", 5), s.p + 2);
 }
 
+/* span_ieq compares eight bytes at a time: every pair of byte values,
+ * at every place of a word and of the tail, as tolower() of the C locale
+ * says. */
+static void
+test_span_ieq_every_byte(void **state)
+{
+	char s[12], lit[13];
+	unsigned a, b, k;
+
+	for (k = 0; k < sizeof(s); k++)
+		for (a = 0; a < 256; a++)
+			for (b = 1; b < 256; b++) {
+				bool want = a == b || ((a | 0x20) == (b | 0x20) &&
+				    (a | 0x20) >= 'a' && (a | 0x20) <= 'z');
+
+				memcpy(s, "Content-Type", sizeof(s));
+				memcpy(lit, "Content-Type", sizeof(lit));
+				s[k] = (char)a;
+				lit[k] = (char)b;
+				if (span_ieq(span_make(s, sizeof(s)), lit) != want)
+					fail_msg("byte %u against %u at %u", a, b, k);
+			}
+}
+
 /* The plain definition mem_ifind must agree with. */
 static const char *
 naive_ifind(const char *hay, size_t hlen, const char *needle, size_t nlen)
@@ -441,6 +465,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_span_ieq_istarts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_span_ifind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mem_ifind_differential, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_span_ieq_every_byte, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runs_every_offset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_span_next_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_field_unfolds, setup, teardown),
