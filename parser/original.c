@@ -50,9 +50,16 @@ original_extract(struct msgview *mv)
 		}
 		if (pending) {
 			slot = original_slot(r, name);
-			if (slot != NULL && (*slot)[0] == '\0')
+			if (slot != NULL && (*slot)[0] == '\0') {
 				*slot = text_field(mv->arena,
 				    mime_decode_header(mv->arena, span_trim(value)));
+				/* All four known: the rest of the block (often
+				 * most of it) cannot change them. */
+				if (r->original.to[0] != '\0' && r->original.from[0] != '\0' &&
+				    r->original.subject[0] != '\0' &&
+				    r->original.message_id[0] != '\0')
+					break;
+			}
 			pending = false;
 		}
 		if (!more)
