@@ -4,8 +4,9 @@
  *
  * Per recipient: one Vectorscan scan of the diagnostic text (and one of
  * the component, if any rule asks about it) marks which patterns
- * matched; then the rules are tried in rank order and the first that
- * holds decides (a "continue" rule decides some fields and lets the next
+ * matched; then the rules are tried in rank order (only those that may
+ * hold: without a text condition, or with a pattern that matched) and
+ * the first that holds decides (a "continue" rule decides some fields and lets the next
  * ones fill the rest).
  *
  * Thread safety: the rule set is read-only here except for its pool of
@@ -240,15 +241,36 @@ report_copy(struct bounce_report *r, const char *s)
 	return c != NULL ? c : "";
 }
 
+/* The rules that may hold (struct bounce_rules): those without a text
+ * condition and those of the patterns that matched, as bits by rule
+ * index, that is in rank order. */
+static void
+candidates(const struct bounce_rules *rs, const struct match_set *match, uint64_t *cand)
+{
+	size_t w, nword = (rs->nrule + 63) / 64;
+	unsigned k, id;
+	uint64_t bits;
+
+	memcpy(cand, rs->untexted, nword * sizeof(*cand));
+	for (w = 0; w < (rs->npat + 63) / 64; w++)
+		for (bits = match->text[w]; bits != 0; bits &= bits - 1) {
+			id = (unsigned)(w * 64) + (unsigned)__builtin_ctzll(bits);
+			for (k = rs->pattern_first[id]; k < rs->pattern_first[id + 1]; k++)
+				cand[rs->pattern_rule[k] / 64] |=
+				    (uint64_t)1 << (rs->pattern_rule[k] % 64);
+		}
+}
+
 static void
 classify_one(struct bounce_report *r, struct bounce_recipient *rc,
 	     const struct bounce_rules *rs, const struct match_set *match)
 {
 	struct subject sj = { .report = r, .rc = rc, .match = match };
 	const char *summary = "", *fix = "";
+	uint64_t cand[RULES_MAX_RULES / 64], bits;
 	unsigned have = 0;
-	bool hard = false;
-	size_t i;
+	bool hard = false, done = false;
+	size_t w;
 
 	rules_status_split(rc->status, &sj.status);
 	host_name(rc->remote_mta, sj.remote, sizeof(sj.remote));
@@ -256,29 +278,30 @@ classify_one(struct bounce_report *r, struct bounce_recipient *rc,
 	rc->reason = "undefined";
 	rc->category = "unknown";
 	rc->owner = "none";
-	for (i = 0; i < rs->nrule; i++) {
-		const struct rule *ru = &rs->rule[i];
-		unsigned take;
+	candidates(rs, match, cand);
+	for (w = 0; !done && w < (rs->nrule + 63) / 64; w++) {
+		for (bits = cand[w]; !done && bits != 0; bits &= bits - 1) {
+			const struct rule *ru = &rs->rule[w * 64 + (size_t)__builtin_ctzll(bits)];
+			unsigned take;
 
-		if ((ru->text != NULL && !any_matched(ru->text, match->text)) ||
-		    !rule_holds(ru, &sj))
-			continue;
-		take = ru->sets & ~have;
-		if (take & OUT_REASON)
-			rc->reason = ru->reason;
-		if (take & OUT_CATEGORY)
-			rc->category = ru->category;
-		if (take & OUT_OWNER)
-			rc->owner = ru->owner;
-		if (take & OUT_SUMMARY)
-			summary = ru->summary;
-		if (take & OUT_FIX)
-			fix = ru->fix;
-		if (take & OUT_HARD)
-			hard = ru->hard;
-		have |= ru->sets;
-		if (!ru->cont)
-			break;
+			if (!rule_holds(ru, &sj))
+				continue;
+			take = ru->sets & ~have;
+			if (take & OUT_REASON)
+				rc->reason = ru->reason;
+			if (take & OUT_CATEGORY)
+				rc->category = ru->category;
+			if (take & OUT_OWNER)
+				rc->owner = ru->owner;
+			if (take & OUT_SUMMARY)
+				summary = ru->summary;
+			if (take & OUT_FIX)
+				fix = ru->fix;
+			if (take & OUT_HARD)
+				hard = ru->hard;
+			have |= ru->sets;
+			done = !ru->cont;
+		}
 	}
 	if (!(have & OUT_HARD))
 		hard = rules_reason_hard(rc->reason);

@@ -212,6 +212,52 @@ out:
 	return ok;
 }
 
+/*
+ * Most rules have a text condition and fail on it for a given recipient:
+ * none of its patterns matched. Which rules remain is known from the
+ * patterns that matched, so classify.c tries only those and the rules
+ * without a text condition, instead of all of them (struct
+ * bounce_rules).
+ */
+static bool
+index_candidates(struct bounce_rules *rs)
+{
+	size_t i, nword = (rs->nrule + 63) / 64;
+	unsigned *next, j, id;
+
+	rs->untexted = arena_alloc(rs->arena, (nword ? nword : 1) * sizeof(uint64_t));
+	rs->pattern_first = arena_alloc(rs->arena, (rs->npat + 1) * sizeof(unsigned));
+	if (rs->untexted == NULL || rs->pattern_first == NULL)
+		return false;
+	for (i = 0; i < rs->nrule; i++) {
+		const struct rule_cond *t = rs->rule[i].text;
+
+		if (t == NULL)
+			rs->untexted[i / 64] |= (uint64_t)1 << (i % 64);
+		else
+			for (j = 0; j < t->n; j++)
+				if ((id = t->id[j]) < rs->npat)
+					rs->pattern_first[id + 1]++;
+	}
+	for (id = 0; id < rs->npat; id++)
+		rs->pattern_first[id + 1] += rs->pattern_first[id];
+	rs->pattern_rule = arena_alloc(rs->arena,
+	    (rs->pattern_first[rs->npat] + 1) * sizeof(unsigned));
+	if (rs->pattern_rule == NULL ||
+	    (next = calloc(rs->npat + 1, sizeof(*next))) == NULL)
+		return false;
+	memcpy(next, rs->pattern_first, rs->npat * sizeof(*next));
+	for (i = 0; i < rs->nrule; i++) {
+		const struct rule_cond *t = rs->rule[i].text;
+
+		for (j = 0; t != NULL && j < t->n; j++)
+			if ((id = t->id[j]) < rs->npat)
+				rs->pattern_rule[next[id]++] = (unsigned)i;
+	}
+	free(next);
+	return true;
+}
+
 struct bounce_rules *
 bounce_rules_load(const char *dir, char *err, size_t errlen)
 {
@@ -260,6 +306,11 @@ bounce_rules_load(const char *dir, char *err, size_t errlen)
 			if (r->cond[j].key == COND_TEXT && r->text == NULL)
 				r->text = &r->cond[j];
 		}
+	}
+	if (!index_candidates(rs)) {
+		snprintf(err, errlen, "%s: out of memory", dir);
+		bounce_rules_free(rs);
+		return NULL;
 	}
 	return rs;
 }

@@ -108,6 +108,14 @@ struct bounce_rules {
 
 	hs_database_t	*db;		/* NULL when no rule has a pattern */
 	unsigned	 npat;
+
+	/* The rules that may hold for a recipient (rules.c, classify.c):
+	 * those without a text condition (bits by rule index), and the
+	 * rules whose text condition names pattern k, matched:
+	 * pattern_rule[pattern_first[k] .. pattern_first[k + 1]). */
+	uint64_t	*untexted;
+	unsigned	*pattern_first;	/* npat + 1 entries */
+	unsigned	*pattern_rule;
 	bool		 has_component;	/* some rule looks at the component */
 
 	/* Scratch space for scans: one per concurrent caller, cloned from
