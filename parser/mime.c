@@ -1041,6 +1041,21 @@ unfold_plain(struct arena *a, struct span s)
 	return span_make(out, (size_t)(o - out));
 }
 
+/* Does s hold "=?", the start of an encoded word? Looked for from its
+ * '?', the rarer byte of the two in header values. */
+static bool
+has_word_start(struct span s)
+{
+	const char *p = s.p, *end = s.p + s.len, *q;
+
+	while (p < end && (q = memchr(p, '?', (size_t)(end - p))) != NULL) {
+		if (q > s.p && q[-1] == '=')
+			return true;
+		p = q + 1;
+	}
+	return false;
+}
+
 /* Unfold, RFC 2047-decode and make UTF-8 a raw header value. */
 static struct span
 header_value_decode(struct arena *a, struct span raw, size_t cap)
@@ -1052,7 +1067,7 @@ header_value_decode(struct arena *a, struct span raw, size_t cap)
 
 	if (s.len > cap)
 		s.len = cap;
-	plain = mem_ifind(s.p, s.len, "=?", 2) == NULL && utf8_valid(s.p, s.len) &&
+	plain = !has_word_start(s) && utf8_valid(s.p, s.len) &&
 	    memchr(s.p, '\0', s.len) == NULL;
 	if (plain && memchr(s.p, '\n', s.len) == NULL)
 		return s;
@@ -1149,9 +1164,12 @@ mv_header_nth(const struct msgview *mv, const char *name, int n)
 
 	if (!maybe_indexed(h, name, nlen))
 		return SPAN_EMPTY;
-	if (n == 0 && nlen == 4 && strncasecmp(name, "From", 4) == 0)
+	/* The first letter first: most names of these lengths are others. */
+	if (n == 0 && nlen == 4 && (name[0] | 0x20) == 'f' &&
+	    strncasecmp(name, "From", 4) == 0)
 		return remembered(mv, &h->from, &h->from_known, name, nlen);
-	if (n == 0 && nlen == 7 && strncasecmp(name, "Subject", 7) == 0)
+	if (n == 0 && nlen == 7 && (name[0] | 0x20) == 's' &&
+	    strncasecmp(name, "Subject", 7) == 0)
 		return remembered(mv, &h->subject, &h->subject_known, name, nlen);
 	for (i = 0; i < h->n; i++) {
 		f = &h->field[i];
