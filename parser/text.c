@@ -17,25 +17,6 @@
 
 static const char replacement[] = "\xEF\xBF\xBD";	/* U+FFFD */
 
-/* isspace() of the C locale, without a call per byte. */
-static inline bool
-ascii_space(unsigned char c)
-{
-	return c == ' ' || (c >= '\t' && c <= '\r');
-}
-
-struct span
-span_trim(struct span s)
-{
-	while (s.len > 0 && ascii_space((unsigned char)s.p[0])) {
-		s.p++;
-		s.len--;
-	}
-	while (s.len > 0 && ascii_space((unsigned char)s.p[s.len - 1]))
-		s.len--;
-	return s;
-}
-
 static inline unsigned char
 ascii_lower(unsigned char c)
 {
