@@ -26,14 +26,13 @@ struct jbuf {
 };
 
 static void
-jb_reserve(struct jbuf *b, size_t more)
+jb_grow(struct jbuf *b, size_t more)
 {
 	size_t cap;
 	char *n;
 
-	if (b->failed || b->cap - b->len > more)
-		return;
-	for (cap = b->cap ? b->cap : 1024; cap - b->len <= more; cap *= 2)
+	/* 4 KB holds most reports whole, with the room made for escapes. */
+	for (cap = b->cap ? b->cap : 4096; cap - b->len <= more; cap *= 2)
 		if (cap > SIZE_MAX / 4) {
 			b->failed = true;
 			return;
@@ -44,6 +43,14 @@ jb_reserve(struct jbuf *b, size_t more)
 	}
 	b->p = n;
 	b->cap = cap;
+}
+
+/* Room for more bytes; the call is rare, the test is on every write. */
+static inline void
+jb_reserve(struct jbuf *b, size_t more)
+{
+	if (!b->failed && b->cap - b->len <= more)
+		jb_grow(b, more);
 }
 
 static void
@@ -94,6 +101,21 @@ escapes16(const char *p)
 	return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(ctl, quote),
 	    _mm_or_si128(bslash, del)));
 }
+
+/* The same for the last left (< 16) bytes of s[0..len), as bits from
+ * the first of them: read as the last block of s when s has one, else
+ * from a copy padded with a byte that needs no escape. */
+static inline unsigned
+escapes_tail(const char *s, size_t len, size_t left)
+{
+	char pad[16];
+
+	if (len >= 16)
+		return escapes16(s + len - 16) >> (16 - left);
+	memset(pad, 'a', sizeof(pad));
+	memcpy(pad, s + len - left, left);
+	return escapes16(pad) & ((1u << left) - 1);
+}
 #endif
 
 /* A JSON string of len bytes, quotes, backslashes and control
@@ -112,15 +134,24 @@ jb_string_in(struct jbuf *b, const char *s, size_t len)
 
 #ifdef __SSE2__
 		/* Sixteen bytes at a time up to the first that needs
-		 * escaping (the room made covers a whole block). */
-		while (i + 16 <= len) {
-			unsigned m = escapes16(s + i);
-			size_t n = m != 0 ? (size_t)__builtin_ctz(m) : 16;
+		 * escaping (the room made covers a whole block), the last
+		 * few as one block too: most values are short. */
+		for (;;) {
+			size_t left = len - i, n;
+			unsigned m;
 
-			memcpy(o, s + i, 16);
+			if (left >= 16) {
+				m = escapes16(s + i);
+				n = m != 0 ? (size_t)__builtin_ctz(m) : 16;
+				memcpy(o, s + i, 16);
+			} else {
+				m = escapes_tail(s, len, left);
+				n = m != 0 ? (size_t)__builtin_ctz(m) : left;
+				memcpy(o, s + i, n);
+			}
 			o += n;
 			i += n;
-			if (n < 16)
+			if (m != 0 || i == len)
 				break;
 		}
 #else

@@ -254,6 +254,30 @@ test_queue_id_and_time(void **state)
 	assert_null(json_object_get(o, "time"));
 }
 
+/* A byte to escape at every offset of values of every length around the
+ * sixteen-byte blocks (the scan reads the last few bytes as a block). */
+static void
+test_escape_every_offset(void **state)
+{
+	static const char special[] = { '"', '\\', '\n', '\x01', '\x7f', 'x' };
+	char val[48];
+	size_t len, at, k;
+	json_t *r0;
+
+	add();
+	for (len = 1; len < sizeof(val); len++)
+		for (at = 0; at < len; at++)
+			for (k = 0; k < sizeof(special); k++) {
+				memset(val, 'm', len);
+				val[at] = special[k];
+				val[len] = '\0';
+				fx->r->rcpt[0].diagnostic = val;
+				r0 = json_array_get(json_object_get(render("", NULL, 0),
+				    "recipients"), 0);
+				assert_string_equal(str(r0, "diagnostic"), val);
+			}
+}
+
 /* Long fields and many recipients: the buffer grows, the text stays whole. */
 static void
 test_large(void **state)
@@ -285,6 +309,7 @@ main(void)
 		T(test_escaping),
 		T(test_source_path),
 		T(test_queue_id_and_time),
+		T(test_escape_every_offset),
 		T(test_large),
 	};
 
