@@ -144,7 +144,9 @@ word_any(const struct rule_cond *c, const char *s)
 	unsigned i;
 
 	for (i = 0; i < c->n; i++) {
-		if (strcmp(c->word[i], "none") == 0 ? s[0] == '\0' : strcasecmp(c->word[i], s) == 0)
+		const char *w = c->word[i];
+
+		if (w[0] == 'n' && strcmp(w, "none") == 0 ? s[0] == '\0' : strcasecmp(w, s) == 0)
 			return true;
 	}
 	return false;

@@ -97,9 +97,13 @@ rules_status_match_parts(const char *pat, const struct status_parts *st)
 	int i = 0;
 	bool star, last;
 
-	if (strcmp(pat, "none") == 0)
+	if (pat[0] == 'n' && strcmp(pat, "none") == 0)
 		return st->n == 0;
 	if (st->n <= 0)
+		return false;
+	/* Most patterns of most rules name another class: told by the
+	 * first byte (a status part is never empty and holds no dot). */
+	if (pat[0] != '*' && pat[0] != st->part[0].p[0])
 		return false;
 	for (;;) {
 		for (q = p; *q != '\0' && *q != '.'; q++)

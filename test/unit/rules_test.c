@@ -162,6 +162,13 @@ test_status_patterns(void **state)
 	assert_false(rules_status_match("5.*", ""));
 	assert_true(rules_status_match("none", ""));
 	assert_false(rules_status_match("none", "5.1.1"));
+	/* The first byte rules out, never in. */
+	assert_false(rules_status_match("4.*", "44.1.1"));
+	assert_false(rules_status_match("5.1.1", "5"));
+	assert_false(rules_status_match("none", "n"));
+	assert_false(rules_status_match("5.*", ".1.1"));
+	assert_true(rules_status_match("*", "4.4.7"));
+	assert_true(rules_status_match("*.*.7", "4.4.7"));
 
 	assert_int_equal(rules_status_specificity("5.1.1"), 8);
 	assert_int_equal(rules_status_specificity("5.7.*"), 6);
