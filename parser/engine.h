@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "bounce.h"
 
@@ -75,8 +76,25 @@ const char *span_ifind(struct span, const char *needle);
 const char *mem_ifind(const char *hay, size_t hlen, const char *needle, size_t nlen);
 
 /* Next line of s starting at *pos (LF or CRLF ends; the end excluded).
- * Returns false at the end. */
-bool	span_next_line(struct span s, size_t *pos, struct span *line);
+ * Returns false at the end. Inline: the scanners call it for every line
+ * of every part, and the call cost as much as the line's memchr. */
+static inline bool
+span_next_line(struct span s, size_t *pos, struct span *line)
+{
+	const char *start, *nl;
+	size_t len;
+
+	if (*pos >= s.len)
+		return false;
+	start = s.p + *pos;
+	nl = memchr(start, '\n', s.len - *pos);
+	len = nl != NULL ? (size_t)(nl - start) : s.len - *pos;
+	*pos += len + (nl != NULL);
+	if (len > 0 && start[len - 1] == '\r')
+		len--;
+	*line = span_make(start, len);
+	return true;
+}
 
 /* Copy into the arena as a report field: unfold, drop controls, collapse
  * runs of blanks, trim, repair invalid UTF-8, cap at BOUNCE_FIELD_MAX.

@@ -162,24 +162,6 @@ span_ifind(struct span s, const char *needle)
 	return mem_ifind(s.p, s.len, needle, strlen(needle));
 }
 
-bool
-span_next_line(struct span s, size_t *pos, struct span *line)
-{
-	const char *start, *nl;
-	size_t len;
-
-	if (*pos >= s.len)
-		return false;
-	start = s.p + *pos;
-	nl = memchr(start, '\n', s.len - *pos);
-	len = nl != NULL ? (size_t)(nl - start) : s.len - *pos;
-	*pos += len + (nl != NULL);
-	if (len > 0 && start[len - 1] == '\r')
-		len--;
-	*line = span_make(start, len);
-	return true;
-}
-
 /* Length of the valid UTF-8 sequence at p (1..4), 0 if invalid. */
 static size_t
 utf8_seq_len(const unsigned char *p, size_t avail)
