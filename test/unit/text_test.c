@@ -258,6 +258,52 @@ test_field_blanks(void **state)
 	assert_string_equal(FIELD("\x01\x02\x1b"), "");
 }
 
+/* A control, DEL, two blanks or a UTF-8 letter at every offset of
+ * fields around the sixteen-byte blocks of the plain-field test; the
+ * field is an exact allocation, so a read past it shows under ASan. */
+static void
+test_field_every_offset(void **state)
+{
+	char want[64], *in;
+	size_t len, at, k, w;
+
+	for (len = 1; len < 48; len++)
+		for (at = 0; at + 1 < len; at++)
+			for (k = 0; k < 4; k++) {
+				in = malloc(len);
+				assert_non_null(in);
+				memset(in, 'm', len);
+				w = 0;
+				if (k == 0 || k == 1) {
+					/* A control or DEL: one blank inside, nothing at the ends. */
+					in[at] = k == 0 ? '\x01' : '\x7f';
+					w = at > 0 ? len : len - 1;
+					memset(want, 'm', w);
+					if (at > 0)
+						want[at] = ' ';
+					want[w] = '\0';
+				} else if (k == 2) {
+					/* Two blanks inside: one. */
+					if (at == 0 || at + 2 >= len) {
+						free(in);
+						continue;
+					}
+					in[at] = in[at + 1] = ' ';
+					memset(want, 'm', len - 1);
+					want[at] = ' ';
+					want[len - 1] = '\0';
+				} else {
+					/* U+00E9: kept as it is. */
+					in[at] = '\xc3';
+					in[at + 1] = '\xa9';
+					memcpy(want, in, len);
+					want[len] = '\0';
+				}
+				assert_string_equal(text_field(fx->arena, span_make(in, len)), want);
+				free(in);
+			}
+}
+
 static void
 test_field_controls(void **state)
 {
@@ -471,6 +517,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_field_unfolds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_field_blanks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_field_controls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_field_every_offset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_field_repairs_utf8, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_field_always_valid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_field_cap, setup, teardown),
