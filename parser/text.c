@@ -508,11 +508,18 @@ text_lower(struct arena *a, struct span s)
 {
 	char *out = arena_alloc_raw(a, s.len + 1);
 	size_t i;
+	uint64_t w;
 
 	if (out == NULL)
 		return "";
-	for (i = 0; i < s.len; i++)
-		out[i] = (char)tolower((unsigned char)s.p[i]);
+	/* Eight bytes at a time (lower8: exactly A-Z), then the rest. */
+	for (i = 0; i + 8 <= s.len; i += 8) {
+		memcpy(&w, s.p + i, sizeof(w));
+		w = lower8(w);
+		memcpy(out + i, &w, sizeof(w));
+	}
+	for (; i < s.len; i++)
+		out[i] = (char)ascii_lower((unsigned char)s.p[i]);
 	out[s.len] = '\0';
 	return out;
 }

@@ -501,6 +501,24 @@ test_text_lower(void **state)
 	assert_string_equal(text_lower(fx->arena, EXACT("FAILED")), "failed");
 	assert_string_equal(text_lower(fx->arena, EXACT("X-Postfix")), "x-postfix");
 	assert_string_equal(text_lower(fx->arena, EXACT("")), "");
+	/* Every byte value (but NUL) at every offset of the eight-byte
+	 * steps and the rest: only A-Z change. */
+	{
+		char in[19];
+		const char *out;
+		size_t at, k;
+		int c;
+
+		for (c = 1; c < 256; c++)
+			for (at = 0; at < sizeof(in); at++) {
+				memset(in, '@', sizeof(in));
+				in[at] = (char)c;
+				out = text_lower(fx->arena, span_make(in, sizeof(in)));
+				for (k = 0; k < sizeof(in); k++)
+					assert_int_equal((unsigned char)out[k], k != at ? '@' :
+					    c >= 'A' && c <= 'Z' ? c + 32 : c);
+			}
+	}
 }
 
 int
