@@ -13,7 +13,8 @@
 #      saves.
 #  (b) smtp-source sends them through a private Postfix (pfbench.sh)
 #      without milter and with bouncemilter on a UNIX socket, fewer
-#      messages for the big ones, ROUNDS (default 3) interleaved rounds.
+#      messages for the big ones, ROUNDS (default 3) interleaved rounds;
+#      with BIN_B set, also through that bouncemilter (pfbench.sh).
 # The engine reads at most 1 MB of a message (bouncediag --max-bytes,
 # the milter's MaxScanBytes) and the milter skips the rest of the body,
 # so past 1 MB their time should stay flat while Postfix's own cost
@@ -158,7 +159,7 @@ echo "(b) through Postfix $(postconf -d -h mail_version 2>/dev/null)," \
 for round in $(seq "$ROUNDS"); do
 	for s in $SIZES; do
 		set -- $(echo "$s" | tr ':' ' ')
-		for v in none unix; do
+		for v in none unix ${PFB_B_PID:+unixb}; do
 			pfbench_run "$1" $v "$4" "$(wc -c < "$W/$1.eml")" -f '' -F "$W/$1.eml"
 		done
 	done

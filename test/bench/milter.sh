@@ -12,7 +12,9 @@
 # 3); the median round is printed. Messages per second are wall clock,
 # noisy when other jobs run; CPU time per message (Postfix, milter,
 # smtp-source) is what other jobs disturb least. Figures only; "diagnosed"
-# counts the EventLog lines the milter wrote. Needs root and Postfix;
+# counts the EventLog lines the milter wrote. BIN_B=/path/to/another
+# bouncemilter adds a fourth variant in every round, that one on a UNIX
+# socket, to compare two builds (pfbench.sh). Needs root and Postfix;
 # says so and does nothing otherwise.
 set -u
 BUILD=${1:?usage: milter.sh BUILD [N]}
@@ -38,10 +40,10 @@ echo "$ROUNDS interleaved rounds, median round shown;" \
     "machine: $(nproc) cores, $(awk '/model name/ { sub(/.*: /, ""); print; exit }' /proc/cpuinfo)," \
     "load $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$ROUNDS"); do
-	for v in none unix inet; do
+	for v in $PFB_VARIANTS; do
 		pfbench_run ordinary $v "$N" 0 -f sender@example.org -l 1024
 	done
-	for v in none unix inet; do
+	for v in $PFB_VARIANTS; do
 		pfbench_run bounces $v "$N" "$(wc -c < "$DSN")" -f '' -F "$DSN"
 	done
 done

@@ -11,10 +11,13 @@
 # smtp-source; pfbench_report prints the median round of each.
 #
 # Set TOP (the source tree) and BIN (bouncemilter) first; S is the number
-# of SMTP sessions (default 10). Needs root and Postfix: pfbench_missing
-# says what is missing.
+# of SMTP sessions (default 10). With BIN_B set (another bouncemilter, a
+# baseline), a fourth listener, variant "unixb", has that one on a UNIX
+# socket, so two builds are compared in interleaved rounds of one run.
+# Needs root and Postfix: pfbench_missing says what is missing.
 
 PFB_INET_PID=""
+PFB_B_PID=""
 
 pfbench_missing() {
 	[ "$(id -u)" = 0 ] || { echo "root"; return 0; }
@@ -26,7 +29,8 @@ pfbench_missing() {
 
 pfbench_down() {
 	[ -z "$PFB_INET_PID" ] || { kill -9 "$PFB_INET_PID" 2>/dev/null; wait "$PFB_INET_PID" 2>/dev/null; }
-	PFB_INET_PID=""
+	[ -z "$PFB_B_PID" ] || { kill -9 "$PFB_B_PID" 2>/dev/null; wait "$PFB_B_PID" 2>/dev/null; }
+	PFB_INET_PID="" PFB_B_PID=""
 	e2e_down
 }
 
@@ -46,12 +50,17 @@ pfbench_up() {
 	e2e_milter_conf
 	"$BIN" -f -d 1 -c "$PFB_M/inet.conf" -P "$PFB_M/inet.pid" >>"$PFB_M/inet.log" 2>&1 &
 	PFB_INET_PID=$!
-	i=0
-	while [ ! -s "$PFB_M/inet.pid" ]; do
-		i=$((i + 1))
-		[ $i -le 100 ] || { echo "inet milter did not start:" >&2; cat "$PFB_M/inet.log" >&2; return 1; }
-		sleep 0.05
-	done
+	pfbench_started inet || return 1
+	PFB_VARIANTS="none unix inet"
+	if [ -n "${BIN_B:-}" ]; then
+		sed -e "s|$PFB_M/events.jsonl|$PFB_M/b-events.jsonl|" \
+		    -e "s|$PFB_M/bouncemilter.sock|$PFB_M/b.sock|" "$PFB_M/bouncemilter.conf" \
+		    > "$PFB_M/b.conf"
+		"$BIN_B" -f -d 1 -c "$PFB_M/b.conf" -P "$PFB_M/b.pid" >>"$PFB_M/b.log" 2>&1 &
+		PFB_B_PID=$!
+		pfbench_started b || return 1
+		PFB_VARIANTS="none unix inet unixb"
+	fi
 
 	# lib.sh's listener gets no milter; two more get one each.
 	PFB_PORT_none=$E2E_PORT
@@ -61,26 +70,42 @@ pfbench_up() {
 127.0.0.1:$PFB_PORT_unix inet n    -      n      -      -       smtpd -o smtpd_milters=unix:$PFB_M/bouncemilter.sock
 127.0.0.1:$PFB_PORT_inet inet n    -      n      -      -       smtpd -o smtpd_milters=inet:127.0.0.1:$PFB_TCP
 CF
+	if [ -n "$PFB_B_PID" ]; then
+		PFB_PORT_unixb=$(e2e_free_port)
+		echo "127.0.0.1:$PFB_PORT_unixb inet n    -      n      -      -       smtpd" \
+		    "-o smtpd_milters=unix:$PFB_M/b.sock" >> "$E2E/postfix/master.cf"
+	fi
 	# Big messages are measured too: 100 MB instead of 10.
 	postconf -c "$E2E/postfix" -e 'virtual_transport = discard' 'smtpd_milters =' \
 	    'non_smtpd_milters =' 'message_size_limit = 104857600'
 	postfix -c "$E2E/postfix" reload >/dev/null 2>&1
-	for p in $PFB_PORT_none $PFB_PORT_unix $PFB_PORT_inet; do
-		e2e_wait_port "$p" || return 1
+	for v in $PFB_VARIANTS; do
+		eval e2e_wait_port \"\$PFB_PORT_$v\" || return 1
 	done
 	sleep 1
 	# Warm-up, not counted: every listener's processes started.
-	for p in $PFB_PORT_none $PFB_PORT_unix $PFB_PORT_inet; do
+	for v in $PFB_VARIANTS; do
+		eval p=\$PFB_PORT_$v
 		smtp-source -4 -d -s "${S:-10}" -m 200 -t sink@e2e.test -M client.e2e.test \
 		    -f sender@example.org -l 1024 "127.0.0.1:$p"
 	done
 	pfbench_queue_empty
 }
 
-# Clock ticks used so far: "Postfix unix-milter inet-milter".
+# pfbench_started NAME: wait for the pid file of milter NAME (inet, b).
+pfbench_started() {
+	i=0
+	while [ ! -s "$PFB_M/$1.pid" ]; do
+		i=$((i + 1))
+		[ $i -le 100 ] || { echo "$1 milter did not start:" >&2; cat "$PFB_M/$1.log" >&2; return 1; }
+		sleep 0.05
+	done
+}
+
+# Clock ticks used so far: "Postfix unix-milter inet-milter b-milter".
 pfbench_cpu() {
 	python3 - "$(tr -d ' ' < "$E2E/spool/pid/master.pid")" "$E2E_MILTER_PID" \
-	    "$PFB_INET_PID" <<'PY'
+	    "$PFB_INET_PID" "${PFB_B_PID:-0}" <<'PY'
 import os, sys
 master, milters = sys.argv[1], sys.argv[2:]
 def fields(pid):
@@ -119,25 +144,37 @@ pfbench_queue_empty() {
 
 pfbench_lines() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
 
+# pfbench_events: EventLog lines written by all milters so far.
+pfbench_events() {
+	echo $(( $(pfbench_lines "$PFB_M/events.jsonl") + \
+	    $(pfbench_lines "$PFB_M/inet-events.jsonl") + $(pfbench_lines "$PFB_M/b-events.jsonl") ))
+}
+
 # pfbench_run KIND VARIANT N BYTES [smtp-source options]: send N messages
 # (BYTES each, 0 if not known) through the listener of VARIANT (none,
-# unix, inet); one record in $PFB_RESULTS.
+# unix, inet, unixb); one record in $PFB_RESULTS: kind, variant, n,
+# bytes, start, end, Postfix ticks, the variant's milter ticks,
+# smtp-source user and system seconds, messages diagnosed.
 pfbench_run() {
 	kind=$1 variant=$2 n=$3 bytes=$4; shift 4
 	eval port=\$PFB_PORT_$variant
-	ev0=$(pfbench_lines "$PFB_M/events.jsonl") ev1=$(pfbench_lines "$PFB_M/inet-events.jsonl")
+	ev0=$(pfbench_events)
 	set -- $(pfbench_cpu) "$@"
-	c0=$1 u0=$2 i0=$3; shift 3
+	c0=$1 u0=$2 i0=$3 b0=$4; shift 4
 	t0=$(date +%s.%N)
 	/usr/bin/time -f '%U %S' -o "$E2E/time" smtp-source -4 -d -s "${S:-10}" -m "$n" \
 	    -t sink@e2e.test -M client.e2e.test "$@" "127.0.0.1:$port"
 	t1=$(date +%s.%N)
 	pfbench_queue_empty || echo "warning: queue not empty after the run" >&2
 	set -- $(pfbench_cpu)
-	seen=$(( $(pfbench_lines "$PFB_M/events.jsonl") - ev0 + \
-	    $(pfbench_lines "$PFB_M/inet-events.jsonl") - ev1 ))
-	echo "$kind $variant $n $bytes $t0 $t1 $(($1 - c0)) $(($2 - u0)) $(($3 - i0))" \
-	    "$(cat "$E2E/time") $seen" >> "$PFB_RESULTS"
+	case $variant in
+	unix)	m=$(($2 - u0)) ;;
+	inet)	m=$(($3 - i0)) ;;
+	unixb)	m=$(($4 - b0)) ;;
+	*)	m=0 ;;
+	esac
+	echo "$kind $variant $n $bytes $t0 $t1 $(($1 - c0)) $m" \
+	    "$(cat "$E2E/time") $(( $(pfbench_events) - ev0 ))" >> "$PFB_RESULTS"
 }
 
 # The median round of each kind and variant, in the order first run;
@@ -158,9 +195,9 @@ pfbench_report() {
 		rate[key, c] = n / ($6 - $5)
 		mbs[key, c] = $4 * n / ($6 - $5) / 1e6
 		pf[key, c] = $7 * 1000 / hz / n
-		ml[key, c] = ($2 == "unix" ? $8 : $2 == "inet" ? $9 : 0) * 1000 / hz / n
-		src[key, c] = ($10 + $11) * 1000 / n
-		seen[key] += $12
+		ml[key, c] = $8 * 1000 / hz / n
+		src[key, c] = ($9 + $10) * 1000 / n
+		seen[key] += $11
 		sent[key] += n
 		bytes[key] = $4
 	}
@@ -178,7 +215,8 @@ pfbench_report() {
 			if (kv[2] == "none")
 				base[kv[1]] = mr
 			label = kv[1] ", " (kv[2] == "none" ? "no milter" : \
-			    kv[2] == "unix" ? "unix socket" : "inet socket")
+			    kv[2] == "unix" ? "unix socket" : kv[2] == "inet" ? "inet socket" : \
+			    "unix socket, BIN_B")
 			ratio = 0
 			if (kv[1] in base)
 				ratio = 100 * mr / base[kv[1]]
@@ -195,7 +233,7 @@ pfbench_report() {
 }
 
 pfbench_memory() {
-	for v in "unix $E2E_MILTER_PID" "inet $PFB_INET_PID"; do
+	for v in "unix $E2E_MILTER_PID" "inet $PFB_INET_PID" ${PFB_B_PID:+"BIN_B $PFB_B_PID"}; do
 		set -- $v
 		ps -o rss=,nlwp= -p "$2" 2>/dev/null |
 		    awk -v l="$1" '{ printf "  milter on %s socket: %d KB resident, %d threads\n", l, $1, $2 }'
