@@ -46,7 +46,7 @@ struct msg {
 	bool		 full;		/* bytes beyond max were dropped */
 	bool		 scan;		/* maybe a report: read the body */
 
-	struct seen	 ours[OURS_MAX];
+	struct seen	*ours;		/* OURS_MAX, made at the first one */
 	size_t		 nours;
 	bool		 ours_lost;	/* more names than OURS_MAX */
 
@@ -81,6 +81,7 @@ msg_free(struct msg *m)
 	for (i = 0; i < m->nrcpt; i++)
 		free(m->rcpt[i]);
 	free(m->rcpt);
+	free(m->ours);
 	free(m->buf);
 	runtime_put(m->rt);
 	free(m);
@@ -208,6 +209,14 @@ count_ours(struct msg *m, const char *name)
 			return;
 		}
 	if (m->nours == OURS_MAX || strlen(name) >= sizeof(m->ours[0].name)) {
+		m->ours_lost = true;
+		return;
+	}
+	/* Most mail has none: 8 KB not cleared for every message. */
+	if (m->ours == NULL && (m->ours = calloc(OURS_MAX, sizeof(*m->ours))) == NULL) {
+		if (!m->ours_lost)
+			log_msg(LOG_WARNING, "%s: out of memory; forged %s* fields "
+			    "not removed", msg_queue_id(m), m->rt->cfg.header_prefix);
 		m->ours_lost = true;
 		return;
 	}
