@@ -153,6 +153,17 @@ negotiate(struct session *s, const struct wire_packet *p, struct wire_out *out)
 	return true;
 }
 
+/* Postfix repeats the queue id before every header field: a plain
+ * bounded copy, not snprintf (a third of an ordinary message's work). */
+static void
+set_qid(struct session *s, const char *value)
+{
+	size_t n = strnlen(value, sizeof(s->qid) - 1);
+
+	memcpy(s->qid, value, n);
+	s->qid[n] = '\0';
+}
+
 /* Macros come before their stage's command; only the queue id is kept.
  * The MAIL stage's list opens a new transaction. */
 static bool
@@ -167,7 +178,7 @@ macros(struct session *s, const struct wire_packet *p)
 		s->qid[0] = '\0';
 	while ((name = wire_str(p, &pos)) != NULL && (value = wire_str(p, &pos)) != NULL)
 		if ((strcmp(name, "i") == 0 || strcmp(name, "{i}") == 0) && value[0] != '\0')
-			snprintf(s->qid, sizeof(s->qid), "%s", value);
+			set_qid(s, value);
 	return true;
 }
 
