@@ -13,14 +13,8 @@
  *    made no difference we could measure, so the defaults stay;
  *  - no answer to MAIL, RCPT and each header field (SMFIP_NR_*): Postfix
  *    then sends the whole header in one write and waits once, at its end;
- *  - at the end of the header ordinary mail is accepted (no body is sent);
- *  - no answer to a report's body chunks either (SMFIP_NR_BODY): Postfix
- *    sends them with the end of the message and waits once, so a bounce
- *    costs two round trips, not three. The price: an MTA never reads an
- *    answer it was told not to wait for, so the body past MaxScanBytes
- *    cannot be skipped (SMFIR_SKIP); it is read and dropped. Postfix
- *    reads the whole queue file either way. Where the MTA does not offer
- *    SMFIP_NR_BODY, chunks are answered and skipped as before.
+ *  - at the end of the header ordinary mail is accepted (no body is sent)
+ *    and a report's body is skipped past MaxScanBytes (SMFIP_SKIP).
  * The no-reply steps are asked for only when server.c says the MTA will
  * not stall for them (see there: TCP's delayed ACK).
  */
@@ -141,7 +135,7 @@ negotiate(struct session *s, const struct wire_packet *p, struct wire_out *out)
 		want |= SMFIP_NORCPT;
 	/* Else every step is answered, DATA included (see server.c). */
 	if (s->no_reply_ok)
-		want |= NO_REPLY | SMFIP_NODATA | SMFIP_NR_BODY;
+		want |= NO_REPLY | SMFIP_NODATA;
 	s->steps = mta_steps & want;
 	s->acts = mta_acts & OUR_ACTS;
 	s->negotiated = true;
@@ -242,17 +236,14 @@ eoh(struct session *s, struct wire_out *out)
 	wire_reply(out, SMFIR_CONTINUE);
 }
 
-/* With SMFIP_NR_BODY nothing is answered: the bytes past MaxScanBytes
- * are read and dropped (the MTA never reads an answer it was told not
- * to wait for, so a skip cannot be sent). */
 static void
 body(struct session *s, const struct wire_packet *p, struct wire_out *out)
 {
-	bool skip = s->msg != NULL && msg_body(s->msg, p->data, p->len) == MSG_SKIP;
-
-	if (s->steps & SMFIP_NR_BODY)
-		return;
-	wire_reply(out, skip && (s->steps & SMFIP_SKIP) ? SMFIR_SKIP : SMFIR_CONTINUE);
+	if (s->msg != NULL && msg_body(s->msg, p->data, p->len) == MSG_SKIP &&
+	    (s->steps & SMFIP_SKIP))
+		wire_reply(out, SMFIR_SKIP);
+	else
+		wire_reply(out, SMFIR_CONTINUE);
 }
 
 /* One change request; false when it was not agreed at negotiation. */

@@ -105,19 +105,15 @@ function send_headers(conn, fields)
 end
 
 -- Body in chunks of chunk bytes (cut anywhere, mid-line and mid-CRLF).
--- Returns the last reply; stops early when the milter says skip. With
--- SMFIP_NR_BODY no chunk is answered and every one is sent.
+-- Returns the last reply; stops early when the milter says skip.
 function send_body(conn, body, chunk)
 	local pos, last = 1, SMFIR_CONTINUE
-	local answered = not mt.test_option(conn, SMFIP_NR_BODY)
 	chunk = chunk or 65535
 	while pos <= #body do
 		check(mt.bodystring(conn, body:sub(pos, pos + chunk - 1)) == nil, "body")
-		if answered then
-			last = expect_open(conn, "body chunk")
-			if last == SMFIR_SKIP then
-				break
-			end
+		last = expect_open(conn, "body chunk")
+		if last == SMFIR_SKIP then
+			break
 		end
 		pos = pos + chunk
 	end
