@@ -19,14 +19,13 @@
 #include <time.h>
 
 #include <cmocka.h>
-#include <dirent.h>
 
 #include "engine.h"
 #include "sniff.h"
 #include "words.h"
+#include "fixture_files.h"
 #include "words_oracle.h"
 
-#define FIXTURE_MAX	(4 * 1024 * 1024)
 
 static bool
 sender_says(const char *addr)
@@ -426,66 +425,43 @@ sniff_message(struct bounce_sniff *sn, const char *msg, size_t len)
 	free(value);
 }
 
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
+struct sniff_tally {
+	size_t reports, missed;
+};
 
-	if (f == NULL)
-		return NULL;
-	buf = malloc(FIXTURE_MAX);
-	assert_non_null(buf);
-	*len = fread(buf, 1, FIXTURE_MAX, f);
-	fclose(f);
-	return buf;
+static void
+check_sniffed(const char *name, const char *msg, size_t len, void *arg)
+{
+	struct sniff_tally *t = arg;
+	struct bounce_report *r = bounce_parse(msg, len, NULL);
+	struct bounce_sniff sn;
+	char why[128];
+
+	assert_non_null(r);
+	bounce_sniff_init(&sn);
+	sniff_message(&sn, msg, len);
+	if (r->kind != BOUNCE_KIND_NONE) {
+		t->reports++;
+		if (!bounce_sniff_maybe_report(&sn)) {
+			t->missed++;
+			print_error("%s: the engine says %s, sniff says %s\n",
+			    name, bounce_kind_name(r->kind),
+			    bounce_sniff_describe(&sn, why, sizeof(why)));
+		}
+	}
+	bounce_report_free(r);
 }
 
 static void
 engine_reports_are_sniffed(void **state)
 {
-	const char *dir = getenv("BOUNCE_TEST_FIXTURES");
-	char path[4096], why[128];
-	struct dirent *e;
-	size_t reports = 0, missed = 0, len = 0;
-	DIR *d;
+	struct sniff_tally t = { 0, 0 };
 
 	(void)state;
-	if (dir == NULL)
-		dir = "test/golden/fixtures";
-	if ((d = opendir(dir)) == NULL)
-		fail_msg("cannot open %s (set BOUNCE_TEST_FIXTURES)", dir);
-	while ((e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
-		struct bounce_report *r;
-		struct bounce_sniff sn;
-		char *msg;
-
-		if (n < 5 || strcmp(e->d_name + n - 4, ".eml") != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if ((msg = read_file(path, &len)) == NULL)
-			fail_msg("cannot read %s", path);
-		r = bounce_parse(msg, len, NULL);
-		assert_non_null(r);
-		bounce_sniff_init(&sn);
-		sniff_message(&sn, msg, len);
-		if (r->kind != BOUNCE_KIND_NONE) {
-			reports++;
-			if (!bounce_sniff_maybe_report(&sn)) {
-				missed++;
-				print_error("%s: the engine says %s, sniff says %s\n",
-				    e->d_name, bounce_kind_name(r->kind),
-				    bounce_sniff_describe(&sn, why, sizeof(why)));
-			}
-		}
-		bounce_report_free(r);
-		free(msg);
-	}
-	closedir(d);
-	print_message("%zu reports among the fixtures, %zu missed by sniff\n", reports, missed);
-	assert_true(reports >= 50);
-	assert_int_equal(missed, 0);
+	fixture_files_each(check_sniffed, &t);
+	print_message("%zu reports among the fixtures, %zu missed by sniff\n", t.reports, t.missed);
+	assert_true(t.reports >= 50);
+	assert_int_equal(t.missed, 0);
 }
 
 /* ---- speed (BOUNCE_TEST_BENCH=1) ---------------------------------------- */

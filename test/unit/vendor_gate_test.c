@@ -17,26 +17,10 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <dirent.h>
 
 #include "engine.h"
 
-#define FIXTURE_MAX	(4 * 1024 * 1024)
-
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-
-	if (f == NULL)
-		return NULL;
-	buf = malloc(FIXTURE_MAX);
-	assert_non_null(buf);
-	*len = fread(buf, 1, FIXTURE_MAX, f);
-	fclose(f);
-	return buf;
-}
+#include "fixture_files.h"
 
 /* The modules that detect msg with their gate shut, as bits; *open
  * gets how many gates were open. */
@@ -69,51 +53,43 @@ shut_but_detected(const char *msg, size_t len, unsigned *open)
 	return wrong;
 }
 
+struct gate_tally {
+	size_t failures, open_total;
+};
+
+static void
+check_gates(const char *name, const char *msg, size_t len, void *arg)
+{
+	struct gate_tally *t = arg;
+	unsigned open;
+	uint64_t wrong = shut_but_detected(msg, len, &open);
+	size_t i;
+
+	t->open_total += open;
+	for (i = 0; wrong != 0 && i < 64; i++)
+		if (wrong >> i & 1) {
+			t->failures++;
+			print_error("%s: %s detects it, its gate is shut\n",
+			    name, vendor_nth(i)->name);
+		}
+}
+
 static void
 detecting_modules_have_open_gates(void **state)
 {
-	const char *dir = getenv("BOUNCE_TEST_FIXTURES");
-	char path[4096];
-	struct dirent *e;
-	size_t messages = 0, failures = 0, open_total = 0, len = 0, i;
-	DIR *d;
+	struct gate_tally t = { 0, 0 };
+	size_t messages;
 
 	(void)state;
-	if (dir == NULL)
-		dir = "test/golden/fixtures";
-	if ((d = opendir(dir)) == NULL)
-		fail_msg("cannot open %s (set BOUNCE_TEST_FIXTURES)", dir);
-	while ((e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
-		uint64_t wrong;
-		unsigned open;
-		char *msg;
-
-		if (n < 5 || strcmp(e->d_name + n - 4, ".eml") != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if ((msg = read_file(path, &len)) == NULL)
-			fail_msg("cannot read %s", path);
-		wrong = shut_but_detected(msg, len, &open);
-		messages++;
-		open_total += open;
-		for (i = 0; wrong != 0 && i < 64; i++)
-			if (wrong >> i & 1) {
-				failures++;
-				print_error("%s: %s detects it, its gate is shut\n",
-				    e->d_name, vendor_nth(i)->name);
-			}
-		free(msg);
-	}
-	closedir(d);
+	messages = fixture_files_each(check_gates, &t);
 	print_message("%zu messages, %.1f gates open per message\n", messages,
-	    messages ? (double)open_total / (double)messages : 0.0);
+	    messages ? (double)t.open_total / (double)messages : 0.0);
 	if (getenv("BOUNCE_TEST_FIXTURES") == NULL) {
 		assert_true(messages >= 50);	/* the fixtures are all there */
 		/* Gates that did not fit their tables are all open. */
-		assert_true(open_total < messages * 10);
+		assert_true(t.open_total < messages * 10);
 	}
-	assert_int_equal(failures, 0);
+	assert_int_equal(t.failures, 0);
 }
 
 int
