@@ -13,15 +13,10 @@
 #include <emmintrin.h>
 #endif
 
+#include "ascii.h"
 #include "engine.h"
 
 static const char replacement[] = "\xEF\xBF\xBD";	/* U+FFFD */
-
-static inline unsigned char
-ascii_lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? c | 0x20 : c;
-}
 
 #ifdef __SSE2__
 static inline bool
@@ -63,7 +58,7 @@ span_ieq(struct span s, const char *lit)
 			return false;
 	}
 	for (; i < n; i++)
-		if (ascii_lower((unsigned char)s.p[i]) != ascii_lower((unsigned char)lit[i]))
+		if (ascii_tolower((unsigned char)s.p[i]) != ascii_tolower((unsigned char)lit[i]))
 			return false;
 	return true;
 }
@@ -75,7 +70,7 @@ span_istarts(struct span s, const char *lit)
 
 	for (i = 0; lit[i] != '\0'; i++)
 		if (i == s.len ||
-		    ascii_lower((unsigned char)s.p[i]) != ascii_lower((unsigned char)lit[i]))
+		    ascii_tolower((unsigned char)s.p[i]) != ascii_tolower((unsigned char)lit[i]))
 			return false;
 	return true;
 }
@@ -87,7 +82,7 @@ same_ci(const char *a, const char *b, size_t n)
 	size_t j;
 
 	for (j = 0; j < n; j++)
-		if (ascii_lower((unsigned char)a[j]) != ascii_lower((unsigned char)b[j]))
+		if (ascii_tolower((unsigned char)a[j]) != ascii_tolower((unsigned char)b[j]))
 			return false;
 	return true;
 }
@@ -111,8 +106,8 @@ mem_ifind(const char *hay, size_t hlen, const char *needle, size_t nlen)
 		return hay;
 	if (nlen > hlen)
 		return NULL;
-	first = ascii_lower((unsigned char)needle[0]);
-	last = ascii_lower((unsigned char)needle[nlen - 1]);
+	first = ascii_tolower((unsigned char)needle[0]);
+	last = ascii_tolower((unsigned char)needle[nlen - 1]);
 	starts = hlen - nlen + 1;
 #ifdef __SSE2__
 	if (starts >= 16) {
@@ -149,8 +144,8 @@ mem_ifind(const char *hay, size_t hlen, const char *needle, size_t nlen)
 	}
 #endif
 	for (i = 0; i < starts; i++)
-		if (ascii_lower((unsigned char)hay[i]) == first &&
-		    ascii_lower((unsigned char)hay[i + nlen - 1]) == last &&
+		if (ascii_tolower((unsigned char)hay[i]) == first &&
+		    ascii_tolower((unsigned char)hay[i + nlen - 1]) == last &&
 		    same_ci(hay + i + 1, needle + 1, nlen - 1))
 			return hay + i;
 	return NULL;
@@ -519,7 +514,7 @@ text_lower(struct arena *a, struct span s)
 		memcpy(out + i, &w, sizeof(w));
 	}
 	for (; i < s.len; i++)
-		out[i] = (char)ascii_lower((unsigned char)s.p[i]);
+		out[i] = (char)ascii_tolower((unsigned char)s.p[i]);
 	out[s.len] = '\0';
 	return out;
 }

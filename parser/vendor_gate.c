@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ascii.h"
 #include "engine.h"
 
 #define GATE_MODULES	64	/* bits of a uint64_t */
@@ -69,12 +70,6 @@ static struct {
 	unsigned    ntype;
 } plan;
 
-static inline unsigned char
-lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? c | 0x20 : c;
-}
-
 static struct gate_field *
 field_slot(const char *name)
 {
@@ -120,12 +115,12 @@ add_word(const struct vendor_gate *g, uint64_t bit)
 		return false;
 	/* Lower case once here, not at every comparison. */
 	for (i = 0; i <= len; i++)
-		f->pool[f->used + i] = (char)lower((unsigned char)g->word[i]);
+		f->pool[f->used + i] = (char)ascii_tolower((unsigned char)g->word[i]);
 	f->word[f->nword] = f->pool + f->used;
 	f->used += len + 1;
 	f->len[f->nword] = len;
 	f->module[f->nword] = bit;
-	c = lower((unsigned char)g->word[0]);
+	c = ascii_tolower((unsigned char)g->word[0]);
 	f->by_first[c] |= (uint64_t)1 << f->nword;
 	f->starts[c] = true;
 	if (c >= 'a' && c <= 'z') {
@@ -238,7 +233,7 @@ words_in(const struct gate_field *f, struct span v)
 			if (f->len[k] > v.len - i)
 				continue;
 			for (j = 1; j < f->len[k]; j++)
-				if (lower((unsigned char)v.p[i + j]) !=
+				if (ascii_tolower((unsigned char)v.p[i + j]) !=
 				    (unsigned char)f->word[k][j])
 					break;
 			if (j == f->len[k]) {

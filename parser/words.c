@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "engine.h"
 #include "words.h"
 
@@ -131,19 +132,13 @@ index_build(void)
 	}
 }
 
-static inline unsigned char
-lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? c | 0x20 : c;
-}
-
 /* Some word of the set starts at p (avail bytes left)? Its length, or 0.
  * whole: only a word that is all of the avail bytes. */
 static size_t
 word_at(const struct words_def *d, const struct words_index *ix,
 	const char *p, size_t avail, bool whole)
 {
-	uint64_t set = ix->by_first[lower((unsigned char)p[0])];
+	uint64_t set = ix->by_first[ascii_tolower((unsigned char)p[0])];
 
 	while (set != 0) {
 		unsigned k = (unsigned)__builtin_ctzll(set);
@@ -154,7 +149,7 @@ word_at(const struct words_def *d, const struct words_index *ix,
 		if (n > avail || (whole && n != avail))
 			continue;
 		for (j = 1; j < n; j++)
-			if (lower((unsigned char)p[j]) != (unsigned char)w[j])
+			if (ascii_tolower((unsigned char)p[j]) != (unsigned char)w[j])
 				break;
 		if (j == n)
 			return n;
@@ -181,7 +176,7 @@ words_match(enum words_list l, struct span s)
 		return word_at(d, ix, s.p, s.len, false) > 0;
 	case WAY_ANYWHERE:
 		for (i = 0; i < s.len; i++)
-			if (ix->by_first[lower((unsigned char)s.p[i])] != 0 &&
+			if (ix->by_first[ascii_tolower((unsigned char)s.p[i])] != 0 &&
 			    word_at(d, ix, s.p + i, s.len - i, false) > 0)
 				return true;
 		return false;
