@@ -334,12 +334,14 @@ text_clean_utf8(struct arena *a, struct span s)
 #define ONES	UINT64_C(0x0101010101010101)
 #define HIGHS	UINT64_C(0x8080808080808080)
 
+#ifndef __SSE2__
 /* A bit 0x80 in each byte of w that is zero, and only there. */
 static inline uint64_t
 zero_bytes(uint64_t w)
 {
 	return ~(((w & ~HIGHS) + ~HIGHS) | w) & HIGHS;
 }
+#endif
 
 /*
  * Is a trimmed field already what text_field() makes of it: printable
