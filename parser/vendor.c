@@ -56,13 +56,16 @@ static pthread_once_t	 gates_once = PTHREAD_ONCE_INIT;
 static hs_database_t	*markers_db;
 static hs_scratch_t	*markers_proto;
 static unsigned		 nphrases;
-static pthread_key_t	 scratch_key;	/* one scratch space per thread */
 
-static void
-scratch_free(void *s)
-{
-	hs_free_scratch(s);
-}
+/* Scratch spaces not in use, as in classify.c: a scan takes one (or
+ * clones the prototype) and puts it back, so there are as many as scans
+ * ran at once, and a new thread costs no clone once the pool holds one. */
+struct marker_scratch {
+	hs_scratch_t		*scratch;
+	struct marker_scratch	*next;
+};
+static pthread_mutex_t		 pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct marker_scratch	*pool;
 
 /* A phrase as a Vectorscan expression: letters and digits as they are,
  * every other byte escaped, so that nothing in it is an operator. */
@@ -101,8 +104,6 @@ markers_compile(void)
 	hs_database_t *db = NULL;
 	size_t v, k;
 
-	if (pthread_key_create(&scratch_key, scratch_free) != 0)
-		return;
 	for (v = 0; v < NVENDORS; v++) {
 		struct vendor_markers *m;
 
@@ -153,20 +154,34 @@ out:
 	free(ids);
 }
 
-static hs_scratch_t *
-thread_scratch(void)
+static struct marker_scratch *
+scratch_take(void)
 {
-	hs_scratch_t *s = pthread_getspecific(scratch_key);
+	struct marker_scratch *n;
 
-	if (s == NULL) {
-		if (hs_clone_scratch(markers_proto, &s) != HS_SUCCESS)
-			return NULL;
-		if (pthread_setspecific(scratch_key, s) != 0) {
-			hs_free_scratch(s);
-			return NULL;
-		}
+	pthread_mutex_lock(&pool_lock);
+	if ((n = pool) != NULL)
+		pool = n->next;
+	pthread_mutex_unlock(&pool_lock);
+	if (n != NULL)
+		return n;
+	if ((n = malloc(sizeof(*n))) == NULL)
+		return NULL;
+	n->scratch = NULL;
+	if (hs_clone_scratch(markers_proto, &n->scratch) != HS_SUCCESS) {
+		free(n);
+		return NULL;
 	}
-	return s;
+	return n;
+}
+
+static void
+scratch_give(struct marker_scratch *n)
+{
+	pthread_mutex_lock(&pool_lock);
+	n->next = pool;
+	pool = n;
+	pthread_mutex_unlock(&pool_lock);
 }
 
 static int
@@ -189,21 +204,24 @@ on_phrase(unsigned id, unsigned long long from, unsigned long long to,
 static bool
 scan_body(const struct msgview *mv, struct vendor_scan *s)
 {
-	hs_scratch_t *scratch;
+	struct marker_scratch *n;
+	bool ok;
 
 	if (s->done || s->failed)
 		return s->done;
 	s->window = mv->body.len;
 	if (s->window > VENDOR_SCAN_BYTES)
 		s->window = VENDOR_SCAN_BYTES;
-	if ((scratch = thread_scratch()) == NULL || (s->window > 0 &&
-	    hs_scan(markers_db, mv->body.p, (unsigned)s->window, 0, scratch,
-	    on_phrase, s) != HS_SUCCESS)) {
+	if ((n = scratch_take()) == NULL) {
 		s->failed = true;
 		return false;
 	}
-	s->done = true;
-	return true;
+	ok = s->window == 0 || hs_scan(markers_db, mv->body.p, (unsigned)s->window,
+	    0, n->scratch, on_phrase, s) == HS_SUCCESS;
+	scratch_give(n);
+	s->failed = !ok;
+	s->done = ok;
+	return ok;
 }
 
 bool
