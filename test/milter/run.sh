@@ -89,6 +89,8 @@ for junk in (b"", b"\0\0\0\5Ogarbage", b"\xff" * 70000, b"\0\0\0\1Q"):
     s.sendall(junk)
     s.close()
 PY
+# Many short connections: served by a bounded pool of reused threads.
+python3 "$HERE/conns.py" "$T/base.sock" "$MILTER_PID" || FAILED=1
 mt base dsn.lua "unix:$T/base.sock"
 grep -q '"queue_id":"4TESTQID"' "$T/base.events" &&
 	echo "  PASS: EventLog has JSON lines with the queue id" ||
