@@ -160,7 +160,7 @@ for round in $(seq "$ROUNDS"); do
 	for s in $SIZES; do
 		set -- $(echo "$s" | tr ':' ' ')
 		for v in none unix ${PFB_B_PID:+unixb}; do
-			pfbench_run "$1" $v "$4" "$(wc -c < "$W/$1.eml")" -f '' -F "$W/$1.eml"
+			pfbench_run "$1" $v "$4" "$(wc -c < "$W/$1.eml")" -d -f '' -F "$W/$1.eml"
 		done
 	done
 done

@@ -4,11 +4,15 @@
 # usage: test/bench/milter.sh BUILD [N]
 #
 # smtp-source sends N messages (default 2000) over S sessions (default
-# 10) that reuse their connection, to a private Postfix without milter,
+# 10), to a private Postfix without milter,
 # with bouncemilter on a UNIX socket and with it on an inet socket
 # (pfbench.sh: three listeners of one Postfix, discard transport). Two
 # kinds of mail: ordinary (smtp-source's own 1 KB messages) and bounces
-# (a Postfix DSN with a null sender). ROUNDS interleaved rounds (default
+# (a Postfix DSN with a null sender), each sent twice: over sessions that
+# reuse their connection (smtp-source -d), and with a new SMTP connection
+# per message ("new-conn" rows), as bounces from other MTAs usually
+# arrive: Postfix then opens a new milter connection for each message.
+# ROUNDS interleaved rounds (default
 # 3); the median round is printed. Messages per second are wall clock,
 # noisy when other jobs run; CPU time per message (Postfix, milter,
 # smtp-source) is what other jobs disturb least. Figures only; "diagnosed"
@@ -40,11 +44,15 @@ echo "$ROUNDS interleaved rounds, median round shown;" \
     "machine: $(nproc) cores, $(awk '/model name/ { sub(/.*: /, ""); print; exit }' /proc/cpuinfo)," \
     "load $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$ROUNDS"); do
-	for v in $PFB_VARIANTS; do
-		pfbench_run ordinary $v "$N" 0 -f sender@example.org -l 1024
-	done
-	for v in $PFB_VARIANTS; do
-		pfbench_run bounces $v "$N" "$(wc -c < "$DSN")" -f '' -F "$DSN"
+	for conn in "" -new-conn; do
+		reuse=-d
+		[ -z "$conn" ] || reuse=""
+		for v in $PFB_VARIANTS; do
+			pfbench_run ordinary$conn $v "$N" 0 $reuse -f sender@example.org -l 1024
+		done
+		for v in $PFB_VARIANTS; do
+			pfbench_run bounces$conn $v "$N" "$(wc -c < "$DSN")" $reuse -f '' -F "$DSN"
+		done
 	done
 done
 COUNT_DIAGNOSED=1 pfbench_report

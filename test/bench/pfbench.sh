@@ -154,7 +154,9 @@ pfbench_events() {
 # (BYTES each, 0 if not known) through the listener of VARIANT (none,
 # unix, inet, unixb); one record in $PFB_RESULTS: kind, variant, n,
 # bytes, start, end, Postfix ticks, the variant's milter ticks,
-# smtp-source user and system seconds, messages diagnosed.
+# smtp-source user and system seconds, messages diagnosed. Give -d to
+# send them all over each session's one connection; without it every
+# message comes on a new SMTP connection (and so a new milter one).
 pfbench_run() {
 	kind=$1 variant=$2 n=$3 bytes=$4; shift 4
 	eval port=\$PFB_PORT_$variant
@@ -162,7 +164,7 @@ pfbench_run() {
 	set -- $(pfbench_cpu) "$@"
 	c0=$1 u0=$2 i0=$3 b0=$4; shift 4
 	t0=$(date +%s.%N)
-	/usr/bin/time -f '%U %S' -o "$E2E/time" smtp-source -4 -d -s "${S:-10}" -m "$n" \
+	/usr/bin/time -f '%U %S' -o "$E2E/time" smtp-source -4 -s "${S:-10}" -m "$n" \
 	    -t sink@e2e.test -M client.e2e.test "$@" "127.0.0.1:$port"
 	t1=$(date +%s.%N)
 	pfbench_queue_empty || echo "warning: queue not empty after the run" >&2
@@ -202,7 +204,7 @@ pfbench_report() {
 		bytes[key] = $4
 	}
 	END {
-		printf "  %-30s %8s %7s %8s   %s\n", "", "msg/s", "ratio", "MB/s",
+		printf "  %-38s %8s %7s %8s   %s\n", "", "msg/s", "ratio", "MB/s",
 		    "CPU ms/msg: Postfix  milter  smtp-source"
 		for (k = 1; k <= nk; k++) {
 			key = keys[k]
@@ -214,7 +216,9 @@ pfbench_report() {
 			mr = median(r, cnt[key])
 			if (kv[2] == "none")
 				base[kv[1]] = mr
-			label = kv[1] ", " (kv[2] == "none" ? "no milter" : \
+			label = kv[1]
+			sub(/-/, " ", label)
+			label = label ", " (kv[2] == "none" ? "no milter" : \
 			    kv[2] == "unix" ? "unix socket" : kv[2] == "inet" ? "inet socket" : \
 			    "unix socket, BIN_B")
 			ratio = 0
@@ -223,7 +227,7 @@ pfbench_report() {
 			mb = "-"
 			if (bytes[key] > 0)
 				mb = sprintf("%.1f", median(b, cnt[key]))
-			printf "  %-30s %8.1f %6.0f%% %8s   %18.3f %7.3f %12.3f", label, mr,
+			printf "  %-38s %8.1f %6.0f%% %8s   %18.3f %7.3f %12.3f", label, mr,
 			    ratio, mb, median(p, cnt[key]), median(m, cnt[key]), median(s, cnt[key])
 			if (diag && kv[2] != "none")
 				printf "   diagnosed %d of %d", seen[key], sent[key]
