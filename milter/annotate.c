@@ -11,7 +11,6 @@
  * Every value passes through header.c, so whatever the bounce said ends
  * up as capped, folded, printable ASCII.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "annotate.h"
@@ -55,10 +54,15 @@ static void
 add_field(struct actions *a, const char *prefix, const char *suffix, const struct hval *v)
 {
 	char name[128], folded[HDR_FOLDED_MAX];
+	size_t plen = strlen(prefix), slen = strlen(suffix);
 
 	if (v->len == 0)
 		return;
-	snprintf(name, sizeof(name), "%s%s", prefix, suffix);
+	/* HeaderPrefix is at most CONFIG_PREFIX_MAX: this always fits. */
+	if (plen + slen >= sizeof(name))
+		return;
+	memcpy(name, prefix, plen);
+	memcpy(name + plen, suffix, slen + 1);
 	hdr_fold(v->s, v->len, strlen(name), folded, sizeof(folded));
 	actions_add(a, ACT_ADD_HEADER, name, 0, folded);
 }

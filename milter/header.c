@@ -43,8 +43,15 @@ put(struct hval *v, char c)
 static void
 puts_lit(struct hval *v, const char *s)
 {
-	while (*s != '\0')
-		put(v, *s++);
+	size_t n = strlen(s), room = sizeof(v->s) - 1 - v->len;
+
+	if (n > room) {
+		n = room;
+		v->full = true;
+	}
+	memcpy(v->s + v->len, s, n);
+	v->len += n;
+	v->s[v->len] = '\0';
 }
 
 /*
@@ -85,6 +92,11 @@ hval_text(struct hval *v, const char *text, size_t cap)
 {
 	char tmp[HDR_VALUE_MAX];
 
+	/* Where it fits whole (always, with our caps) it goes straight in. */
+	if (cap < sizeof(v->s) - 1 - v->len) {
+		v->len += clean(v->s + v->len, sizeof(v->s) - v->len, text, cap);
+		return;
+	}
 	clean(tmp, sizeof(tmp), text, cap);
 	puts_lit(v, tmp);
 }

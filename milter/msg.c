@@ -248,7 +248,7 @@ msg_eoh(struct msg *m)
 		log_msg(LOG_DEBUG, "%s: not a report, accepted", msg_queue_id(m));
 		return MSG_ACCEPT;
 	}
-	if (m->scan)
+	if (m->scan && log_enabled(LOG_DEBUG))	/* describing costs 4k instructions */
 		log_msg(LOG_DEBUG, "%s: may be a report (%s)", msg_queue_id(m),
 		    bounce_sniff_describe(&m->sniff, why, sizeof(why)));
 	if (m->ours_lost)
