@@ -392,8 +392,9 @@ start_connection(int fd)
 		pool.idle--;
 		pool.queue[(pool.head + pool.queued) % CONN_MAX] = c;
 		pool.queued++;
-		pthread_cond_signal(&pool.work);
+		/* Woken after the unlock, the worker need not wait for it. */
 		pthread_mutex_unlock(&pool.lock);
+		pthread_cond_signal(&pool.work);
 		return;
 	}
 	if (pool.threads >= CONN_MAX) {
