@@ -28,6 +28,9 @@
 
 #include <gmime/gmime.h>
 #include <magic.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "engine.h"
 #include "html.h"
@@ -1041,19 +1044,71 @@ unfold_plain(struct arena *a, struct span s)
 	return span_make(out, (size_t)(o - out));
 }
 
-/* Does s hold "=?", the start of an encoded word? Looked for from its
- * '?', the rarer byte of the two in header values. */
-static bool
-has_word_start(struct span s)
-{
-	const char *p = s.p, *end = s.p + s.len, *q;
+/* What a header value holds that decides how it is decoded: bytes of
+ * 0x80 and up, NUL, LF, and "=?" (an encoded word may start there). */
+#define VAL_HIGH	0x01
+#define VAL_NUL		0x02
+#define VAL_LF		0x04
+#define VAL_WORD	0x08
 
-	while (p < end && (q = memchr(p, '?', (size_t)(end - p))) != NULL) {
-		if (q > s.p && q[-1] == '=')
-			return true;
-		p = q + 1;
+/* The traits of byte i of s, when it is below 0x0e or a '?'. */
+static unsigned
+value_trait_at(struct span s, size_t i)
+{
+	switch (s.p[i]) {
+	case '?':
+		return i > 0 && s.p[i - 1] == '=' ? VAL_WORD : 0;
+	case '\0':
+		return VAL_NUL;
+	case '\n':
+		return VAL_LF;
+	default:
+		return 0;
 	}
-	return false;
+}
+
+/*
+ * The traits of s in one pass: most values are short ASCII without any
+ * of them, and were searched four times (for "=?", NUL, LF, and a valid
+ * UTF-8 test). With SSE2, sixteen bytes at a time: the bytes below 0x0e
+ * as signed bytes (so also those of 0x80 and up) and the '?', as bits;
+ * only those are looked at.
+ */
+static unsigned
+value_traits(struct span s)
+{
+	unsigned traits = 0;
+	size_t i = 0;
+
+#ifdef __SSE2__
+	for (; i + 16 <= s.len || (i < s.len && s.len >= 16); i += 16) {
+		__m128i b;
+		unsigned m, high, skip = 0;
+
+		if (i + 16 > s.len) {
+			/* The last block moved back to end at the end; the
+			 * bytes tested already are masked off. */
+			skip = (unsigned)(i + 16 - s.len);
+			i = s.len - 16;
+		}
+		b = _mm_loadu_si128((const __m128i *)(const void *)(s.p + i));
+		high = (unsigned)_mm_movemask_epi8(b) & (0xffffu << skip);
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmplt_epi8(b, _mm_set1_epi8(0x0e)),
+		    _mm_cmpeq_epi8(b, _mm_set1_epi8('?')))) & (0xffffu << skip) & ~high;
+		if (high != 0)
+			traits |= VAL_HIGH;
+		for (; m != 0; m &= m - 1)
+			traits |= value_trait_at(s, i + (size_t)__builtin_ctz(m));
+	}
+#endif
+	for (; i < s.len; i++) {
+		if ((unsigned char)s.p[i] >= 0x80)
+			traits |= VAL_HIGH;
+		else if ((unsigned char)s.p[i] < 0x0e || s.p[i] == '?')
+			traits |= value_trait_at(s, i);
+	}
+	return traits;
 }
 
 /* Unfold, RFC 2047-decode and make UTF-8 a raw header value. */
@@ -1063,13 +1118,15 @@ header_value_decode(struct arena *a, struct span raw, size_t cap)
 	char *tmp, *dec, *u, *p;
 	struct span s = span_trim(raw);
 	bool plain;
+	unsigned traits;
 	size_t i;
 
 	if (s.len > cap)
 		s.len = cap;
-	plain = !has_word_start(s) && utf8_valid(s.p, s.len) &&
-	    memchr(s.p, '\0', s.len) == NULL;
-	if (plain && memchr(s.p, '\n', s.len) == NULL)
+	traits = value_traits(s);
+	plain = !(traits & (VAL_WORD | VAL_NUL)) &&
+	    (!(traits & VAL_HIGH) || utf8_valid(s.p, s.len));
+	if (plain && !(traits & VAL_LF))
 		return s;
 	if (plain)
 		return unfold_plain(a, s);
