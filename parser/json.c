@@ -198,8 +198,10 @@ jb_string_in(struct jbuf *b, const char *s, size_t len)
 }
 
 /* A member: head is its start as a literal, ',"key":' (or '{"key":'),
- * then the value as a string; room for all of it is made once. */
-static void
+ * then the value as a string; room for all of it is made once. Inline,
+ * so that the head, of a length known where it is written, is copied
+ * by a few moves instead of a call of memcpy(). */
+static inline __attribute__((always_inline)) void
 jb_member(struct jbuf *b, const char *head, size_t hlen, const char *val)
 {
 	size_t vlen;
