@@ -412,6 +412,35 @@ field_is_plain(const unsigned char *p, size_t len)
 #endif
 }
 
+/*
+ * Length of the run at p that text_field() copies as it is: printable
+ * ASCII (blanks included) without two blanks in a row. Long fields that
+ * are not plain (a folded Diagnostic-Code) are mostly such runs between
+ * line ends; copied a run at a time, not a word at a time.
+ */
+static size_t
+plain_words(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	unsigned bad, blanks;
+
+	for (; i + 16 <= len; i += 16) {
+		bad = unplain16(p + i, &blanks);
+		/* Two blanks across the block's start: the run ends at the first. */
+		if (i > 0 && (blanks & 1) && p[i - 1] == ' ')
+			return i - 1;
+		bad |= blanks & (blanks >> 1);
+		if (bad != 0)
+			return i + (size_t)__builtin_ctz(bad);
+	}
+#endif
+	for (; i < len; i++)
+		if (p[i] < 0x20 || p[i] >= 0x7F || (p[i] == ' ' && i > 0 && p[i - 1] == ' '))
+			return p[i] == ' ' ? i - 1 : i;
+	return i;
+}
+
 const char *
 text_field(struct arena *a, struct span s)
 {
@@ -438,7 +467,21 @@ text_field(struct arena *a, struct span s)
 		/* The common case, a run of printable ASCII, byte by byte
 		 * without the general checks below. */
 		if (p[i] > ' ' && p[i] < 0x7F) {
-			size_t room;
+			size_t room, run = plain_words(p + i, s.len - i);
+
+			/* A blank that ends the run is a separator, not text. */
+			if (p[i + run - 1] == ' ')
+				run--;
+			if ((size_t)(o - out) + (blank && o > out ? 1 : 0) + run <= cap) {
+				if (blank && o > out)
+					*o++ = ' ';
+				blank = false;
+				memcpy(o, p + i, run);
+				o += run;
+				i += run;
+				continue;
+			}
+			/* At the cap: a word at a time, as far as it goes. */
 
 			if ((size_t)(o - out) + (blank ? 1 : 0) + 1 > cap)
 				break;
