@@ -8,10 +8,10 @@
  * recipient starts where a recipient field repeats, not only at a blank
  * line, and unknown lines are skipped.
  */
-#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
+#include "ascii.h"
 #include "engine.h"
 
 struct dsn_state {
@@ -175,7 +175,7 @@ split_field(struct span line, struct span *name, struct span *value)
 
 		if (c == ':')
 			break;
-		if (!isalnum(c) && c != '-' && c != '_')
+		if (!ascii_isalnum(c) && c != '-' && c != '_')
 			return false;
 	}
 	if (i == 0 || i == line.len)

@@ -21,7 +21,6 @@
  * (max_scan_bytes), header block size (max_header_bytes). Past any of
  * them the walk stops there and marks the report truncated.
  */
-#include <ctype.h>
 #include <pthread.h>
 #include <string.h>
 #include <strings.h>
@@ -32,6 +31,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "ascii.h"
 #include "engine.h"
 #include "html.h"
 
@@ -462,7 +462,7 @@ param_value(struct span params, const char *name)
 	while (i < params.len) {
 		size_t start, end;
 
-		while (i < params.len && (isspace((unsigned char)params.p[i]) || params.p[i] == ';'))
+		while (i < params.len && (ascii_isspace((unsigned char)params.p[i]) || params.p[i] == ';'))
 			i++;
 		start = i;
 		while (i < params.len && params.p[i] != '=' && params.p[i] != ';')
@@ -471,10 +471,10 @@ param_value(struct span params, const char *name)
 			continue;
 		}
 		end = i;
-		while (end > start && isspace((unsigned char)params.p[end - 1]))
+		while (end > start && ascii_isspace((unsigned char)params.p[end - 1]))
 			end--;
 		i++;
-		while (i < params.len && isspace((unsigned char)params.p[i]))
+		while (i < params.len && ascii_isspace((unsigned char)params.p[i]))
 			i++;
 		{
 			size_t vstart, vend;
@@ -489,7 +489,7 @@ param_value(struct span params, const char *name)
 			} else {
 				vstart = i;
 				while (i < params.len && params.p[i] != ';' &&
-				    !isspace((unsigned char)params.p[i]))
+				    !ascii_isspace((unsigned char)params.p[i]))
 					i++;
 				vend = i;
 			}
