@@ -69,11 +69,28 @@ span_trim(struct span s)
 	return s;
 }
 
-bool	span_ieq(struct span, const char *);		/* whole span, ASCII case-insensitive */
+/* Whole span, ASCII case-insensitive; lit is n bytes. */
+bool	span_ieq_len(struct span, const char *lit, size_t n);
 bool	span_istarts(struct span, const char *);
 /* ASCII case-insensitive search; NULL if absent. */
-const char *span_ifind(struct span, const char *needle);
 const char *mem_ifind(const char *hay, size_t hlen, const char *needle, size_t nlen);
+
+/* The two below are inline so that the length of a literal, what they
+ * are nearly always given, is known where they are called, not counted
+ * by strlen() on every call. */
+static inline bool
+span_ieq(struct span s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return n == s.len && span_ieq_len(s, lit, n);
+}
+
+static inline const char *
+span_ifind(struct span s, const char *needle)
+{
+	return mem_ifind(s.p, s.len, needle, strlen(needle));
+}
 
 /* Next line of s starting at *pos (LF or CRLF ends; the end excluded).
  * Returns false at the end. Inline: the scanners call it for every line
@@ -180,17 +197,45 @@ struct msgview {
 	struct vendor_scan *scan;
 };
 
-/* Decoded, unfolded value of a top-level header; empty span if absent. */
-struct span mv_header(const struct msgview *, const char *name);
+/* The questions about top-level fields take the name's length (nlen);
+ * the inline forms below, which count it, are what callers use: given
+ * a literal, the count is made where they are compiled. */
+struct span mv_header_nth_len(const struct msgview *, const char *name, size_t nlen, int n);
+bool	mv_header_present_len(const struct msgview *, const char *name, size_t nlen);
+bool	mv_header_has_len(const struct msgview *, const char *name, size_t nlen,
+			  unsigned max, const char *const *needles);
+
+/* Decoded, unfolded value of the n-th (0-based) top-level field called
+ * name; empty span if absent. */
+static inline struct span
+mv_header_nth(const struct msgview *mv, const char *name, int n)
+{
+	return mv_header_nth_len(mv, name, strlen(name), n);
+}
+
+/* The same for the first one. */
+static inline struct span
+mv_header(const struct msgview *mv, const char *name)
+{
+	return mv_header_nth_len(mv, name, strlen(name), 0);
+}
+
 /* Is the field there at all (some carry no value)? */
-bool	mv_header_present(const struct msgview *, const char *name);
-/* Same for the n-th (0-based) occurrence. */
-struct span mv_header_nth(const struct msgview *, const char *name, int n);
+static inline bool
+mv_header_present(const struct msgview *mv, const char *name)
+{
+	return mv_header_present_len(mv, name, strlen(name));
+}
+
 /* Does one of the first max fields called name, up to the first empty
  * one, contain one of needles (NULL-terminated, case-insensitive)? What
  * a loop over mv_header_nth() answers, in one pass over the fields. */
-bool	mv_header_has(const struct msgview *, const char *name, unsigned max,
-		      const char *const *needles);
+static inline bool
+mv_header_has(const struct msgview *mv, const char *name, unsigned max,
+	      const char *const *needles)
+{
+	return mv_header_has_len(mv, name, strlen(name), max, needles);
+}
 
 /* Build the view of msg (raw bytes). Returns false only on OOM. */
 bool	mime_view_build(struct msgview *, const char *msg, size_t len);

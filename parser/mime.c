@@ -1213,11 +1213,11 @@ remembered(const struct msgview *mv, const struct mv_header_field **slot, bool *
 }
 
 struct span
-mv_header_nth(const struct msgview *mv, const char *name, int n)
+mv_header_nth_len(const struct msgview *mv, const char *name, size_t nlen, int n)
 {
 	struct mv_headers *h = mv->headers;
 	struct mv_header_field *f;
-	size_t i, nlen = strlen(name);
+	size_t i;
 
 	if (!maybe_indexed(h, name, nlen))
 		return SPAN_EMPTY;
@@ -1238,11 +1238,11 @@ mv_header_nth(const struct msgview *mv, const char *name, int n)
 }
 
 bool
-mv_header_has(const struct msgview *mv, const char *name, unsigned max,
-	      const char *const *needles)
+mv_header_has_len(const struct msgview *mv, const char *name, size_t nlen, unsigned max,
+		  const char *const *needles)
 {
 	struct mv_headers *h = mv->headers;
-	size_t i, k, nlen = strlen(name);
+	size_t i, k;
 	unsigned seen = 0;
 
 	if (!maybe_indexed(h, name, nlen))
@@ -1266,10 +1266,10 @@ mv_header_has(const struct msgview *mv, const char *name, unsigned max,
 }
 
 bool
-mv_header_present(const struct msgview *mv, const char *name)
+mv_header_present_len(const struct msgview *mv, const char *name, size_t nlen)
 {
 	struct mv_headers *h = mv->headers;
-	size_t i, nlen = strlen(name);
+	size_t i;
 
 	if (!maybe_indexed(h, name, nlen))
 		return false;
@@ -1277,12 +1277,6 @@ mv_header_present(const struct msgview *mv, const char *name)
 		if (field_is(&h->field[i], name, nlen))
 			return true;
 	return false;
-}
-
-struct span
-mv_header(const struct msgview *mv, const char *name)
-{
-	return mv_header_nth(mv, name, 0);
 }
 
 struct span

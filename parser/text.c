@@ -44,9 +44,9 @@ lower8(uint64_t w)
  * every field of every header. span_ieq compares eight bytes at a time
  * once the lengths agree. */
 bool
-span_ieq(struct span s, const char *lit)
+span_ieq_len(struct span s, const char *lit, size_t n)
 {
-	size_t i = 0, n = strlen(lit);
+	size_t i = 0;
 	uint64_t a, b;
 
 	if (n != s.len)
@@ -149,12 +149,6 @@ mem_ifind(const char *hay, size_t hlen, const char *needle, size_t nlen)
 		    same_ci(hay + i + 1, needle + 1, nlen - 1))
 			return hay + i;
 	return NULL;
-}
-
-const char *
-span_ifind(struct span s, const char *needle)
-{
-	return mem_ifind(s.p, s.len, needle, strlen(needle));
 }
 
 /* Length of the valid UTF-8 sequence at p (1..4), 0 if invalid. */
