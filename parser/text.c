@@ -12,6 +12,10 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_PATH	1	/* built for any x86-64, chosen at run time */
+#endif
 
 #include "ascii.h"
 #include "engine.h"
@@ -96,6 +100,49 @@ same_ci(const char *a, const char *b, size_t n)
  * case), so few starts are compared in full. Without SSE2, and in a
  * haystack of fewer than 16 starts, one start at a time.
  */
+#ifdef HAVE_AVX2_PATH
+/*
+ * mem_ifind() thirty-two starts at a time, for CPUs with AVX2 (most
+ * x86-64 in service): the searches are mostly through whole notification
+ * bodies for phrases that are not there, and go at the speed of this
+ * loop. The same test as the SSE2 one below, twice as wide.
+ */
+__attribute__((target("avx2"))) static const char *
+mem_ifind_avx2(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+	unsigned char first = ascii_tolower((unsigned char)needle[0]);
+	unsigned char last = ascii_tolower((unsigned char)needle[nlen - 1]);
+	const __m256i f = _mm256_set1_epi8((char)first);
+	const __m256i l = _mm256_set1_epi8((char)last);
+	const __m256i ffold = _mm256_set1_epi8(ascii_letter(first) ? 0x20 : 0);
+	const __m256i lfold = _mm256_set1_epi8(ascii_letter(last) ? 0x20 : 0);
+	size_t i, starts = hlen - nlen + 1;	/* >= 32 */
+	unsigned skip = 0;
+
+	for (i = 0;;) {
+		__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(hay + i));
+		__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(hay + i + nlen - 1));
+		uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(
+		    _mm256_cmpeq_epi8(_mm256_or_si256(a, ffold), f),
+		    _mm256_cmpeq_epi8(_mm256_or_si256(b, lfold), l)));
+
+		for (m &= ~UINT32_C(0) << skip; m != 0; m &= m - 1) {
+			const char *c = hay + i + __builtin_ctz(m);
+
+			if (same_ci(c + 1, needle + 1, nlen - 1))
+				return c;
+		}
+		i += 32;
+		if (i >= starts)
+			return NULL;
+		if (starts - i < 32) {
+			skip = 32 - (unsigned)(starts - i);
+			i = starts - 32;
+		}
+	}
+}
+#endif
+
 const char *
 mem_ifind(const char *hay, size_t hlen, const char *needle, size_t nlen)
 {
@@ -109,6 +156,10 @@ mem_ifind(const char *hay, size_t hlen, const char *needle, size_t nlen)
 	first = ascii_tolower((unsigned char)needle[0]);
 	last = ascii_tolower((unsigned char)needle[nlen - 1]);
 	starts = hlen - nlen + 1;
+#ifdef HAVE_AVX2_PATH
+	if (starts >= 32 && __builtin_cpu_supports("avx2"))
+		return mem_ifind_avx2(hay, hlen, needle, nlen);
+#endif
 #ifdef __SSE2__
 	if (starts >= 16) {
 		const __m128i f = _mm_set1_epi8((char)first);
