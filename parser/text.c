@@ -236,6 +236,29 @@ utf8_seq_len(const unsigned char *p, size_t avail)
 	return n;
 }
 
+#ifdef HAVE_AVX2_PATH
+/* ascii_run() below, thirty-two bytes at a time: the top bits of the
+ * bytes, as a mask. True if it found a byte of 0x80 or more (at *stop);
+ * else *stop is where the rest, fewer than 32 bytes, begins. */
+__attribute__((target("avx2"))) static bool
+ascii_run_avx2(const unsigned char *p, size_t len, size_t *stop)
+{
+	size_t i = 0;
+
+	for (; i + 32 <= len; i += 32) {
+		uint32_t m = (uint32_t)_mm256_movemask_epi8(
+		    _mm256_loadu_si256((const __m256i *)(const void *)(p + i)));
+
+		if (m != 0) {
+			*stop = i + (size_t)__builtin_ctz(m);
+			return true;
+		}
+	}
+	*stop = i;
+	return false;
+}
+#endif
+
 /* Length of the run of ASCII bytes (below 0x80) that starts p: eight at
  * a time, since nearly all mail is ASCII. */
 static size_t
@@ -244,6 +267,10 @@ ascii_run(const unsigned char *p, size_t len)
 	size_t i = 0;
 	uint64_t w;
 
+#ifdef HAVE_AVX2_PATH
+	if (len >= 64 && __builtin_cpu_supports("avx2") && ascii_run_avx2(p, len, &i))
+		return i;
+#endif
 #ifdef __SSE2__
 	/* Sixteen at a time: the top bits of the bytes, as a mask. */
 	for (; i + 16 <= len; i += 16) {
