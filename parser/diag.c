@@ -8,6 +8,7 @@
  * small scanners, no regular expressions: this runs for every recipient.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -280,6 +281,11 @@ phrase_at(const char *p, const char *end, const char *phrase)
 
 static pthread_once_t	by_letter_once = PTHREAD_ONCE_INIT;
 static signed char	by_letter[26][NPHRASES + 1];
+/* Per first letter, a bit per second letter that some phrase starts
+ * with (bit ANY_SECOND: a phrase whose second byte is no letter): most
+ * word starts are ruled out by it without a call. */
+#define ANY_SECOND	26
+static uint32_t		first_pairs[26];
 
 static void
 by_letter_make(void)
@@ -292,9 +298,26 @@ by_letter_make(void)
 	/* Every phrase starts with a lower-case letter. */
 	for (k = 0; k < NPHRASES; k++) {
 		l = command_phrases[k].phrase[0] - 'a';
-		if (l >= 0 && l < 26)
+		if (l >= 0 && l < 26) {
 			by_letter[l][n[l]++] = (signed char)k;
+			first_pairs[l] |= UINT32_C(1) <<
+			    (ascii_isalpha((unsigned char)command_phrases[k].phrase[1]) ?
+			    command_phrases[k].phrase[1] - 'a' : ANY_SECOND);
+		}
 	}
+}
+
+/* Can a phrase start at p, a letter (by its first two letters)? */
+static inline bool
+pair_may_start(const char *p, const char *end)
+{
+	uint32_t pairs = first_pairs[ascii_tolower((unsigned char)*p) - 'a'];
+	unsigned char c2;
+
+	if (p + 1 >= end || (pairs >> ANY_SECOND & 1))
+		return true;	/* command_at() tells */
+	c2 = ascii_tolower((unsigned char)p[1]);
+	return (unsigned char)(c2 - 'a') < 26 && (pairs >> (c2 - 'a') & 1);
 }
 
 /* The command of the first phrase (table order among those) that starts
@@ -341,7 +364,8 @@ find_command(struct span s, struct diag_info *d)
 		    in_range16(_mm_or_si128(b, lower), 'a', 'z')));
 
 		for (; cmd == NULL && m != 0; m &= m - 1)
-			cmd = command_at(p + __builtin_ctz(m), end);
+			if (pair_may_start(p + __builtin_ctz(m), end))
+				cmd = command_at(p + __builtin_ctz(m), end);
 	}
 #endif
 	for (; cmd == NULL && p < end; p++)
