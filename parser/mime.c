@@ -64,9 +64,13 @@ struct mv_headers {
 static pthread_once_t	 gmime_once = PTHREAD_ONCE_INIT;
 static GMimeParserOptions *parser_options;
 static GMimeParserOptions *latin1_options;	/* raw 8-bit that reads as Latin-1 */
-static pthread_mutex_t	 magic_lock = PTHREAD_MUTEX_INITIALIZER;
-static magic_t		 magic_cookie;
-static bool		 magic_tried;
+/* libmagic's cookies are not shared between threads: each thread that
+ * sniffs opens its own, the first time (a lock around one cookie made
+ * parallel workers wait for each other on 8-bit text). */
+static pthread_once_t	 magic_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t	 magic_key;
+static bool		 magic_key_ok;
+static char		 magic_failed;	/* the thread's value when its open failed */
 
 static void
 gmime_setup(void)
@@ -121,32 +125,62 @@ looks_latin1(const char *text, size_t len)
 
 /* ---- charsets ---------------------------------------------------------- */
 
+static void
+magic_cookie_close(void *cookie)
+{
+	if (cookie != &magic_failed)
+		magic_close(cookie);
+}
+
+static void
+magic_key_make(void)
+{
+	magic_key_ok = pthread_key_create(&magic_key, magic_cookie_close) == 0;
+}
+
+/* This thread's cookie, opened on first use; NULL if libmagic cannot. */
+static magic_t
+magic_cookie(void)
+{
+	magic_t cookie;
+	void *v;
+
+	pthread_once(&magic_key_once, magic_key_make);
+	if (!magic_key_ok)
+		return NULL;
+	if ((v = pthread_getspecific(magic_key)) != NULL)
+		return v != &magic_failed ? v : NULL;
+	/* Only the encoding is asked for, and libmagic reports the encoding
+	 * its text test found whatever the file-type tests say: skipping
+	 * those (the soft magic above all, some 1.5 ms of regular
+	 * expressions a call) changes no answer. */
+	cookie = magic_open(MAGIC_MIME_ENCODING | MAGIC_NO_CHECK_COMPRESS |
+	    MAGIC_NO_CHECK_TAR | MAGIC_NO_CHECK_ELF | MAGIC_NO_CHECK_SOFT |
+	    MAGIC_NO_CHECK_CDF | MAGIC_NO_CHECK_JSON | MAGIC_NO_CHECK_CSV);
+	if (cookie != NULL && magic_load(cookie, NULL) != 0) {
+		magic_close(cookie);
+		cookie = NULL;
+	}
+	if (pthread_setspecific(magic_key, cookie != NULL ? (void *)cookie : &magic_failed) != 0 &&
+	    cookie != NULL) {
+		magic_close(cookie);
+		cookie = NULL;
+	}
+	return cookie;
+}
+
 /* libmagic's guess at the charset of 8-bit text that names none. */
 static const char *
 sniff_charset(const char *p, size_t len, char *buf, size_t buflen)
 {
 	const char *enc = NULL;
+	magic_t cookie;
 
 	/* ISO-2022-JP is 7-bit and announces itself with escapes. */
 	if (memmem(p, len, "\x1b$B", 3) != NULL || memmem(p, len, "\x1b$@", 3) != NULL)
 		return "ISO-2022-JP";
-	pthread_mutex_lock(&magic_lock);
-	if (!magic_tried) {
-		magic_tried = true;
-		/* Only the encoding is asked for, and libmagic reports the
-		 * encoding its text test found whatever the file-type tests
-		 * say: skipping those (the soft magic above all, some 1.5 ms
-		 * of regular expressions a call) changes no answer. */
-		magic_cookie = magic_open(MAGIC_MIME_ENCODING | MAGIC_NO_CHECK_COMPRESS |
-		    MAGIC_NO_CHECK_TAR | MAGIC_NO_CHECK_ELF | MAGIC_NO_CHECK_SOFT |
-		    MAGIC_NO_CHECK_CDF | MAGIC_NO_CHECK_JSON | MAGIC_NO_CHECK_CSV);
-		if (magic_cookie != NULL && magic_load(magic_cookie, NULL) != 0) {
-			magic_close(magic_cookie);
-			magic_cookie = NULL;
-		}
-	}
-	if (magic_cookie != NULL)
-		enc = magic_buffer(magic_cookie, p, len < 65536 ? len : 65536);
+	if ((cookie = magic_cookie()) != NULL)
+		enc = magic_buffer(cookie, p, len < 65536 ? len : 65536);
 	if (enc != NULL && strcasecmp(enc, "binary") != 0 &&
 	    strcasecmp(enc, "unknown-8bit") != 0 && strcasecmp(enc, "ebcdic") != 0 &&
 	    strcasecmp(enc, "us-ascii") != 0 && strcasecmp(enc, "utf-8") != 0) {
@@ -154,7 +188,6 @@ sniff_charset(const char *p, size_t len, char *buf, size_t buflen)
 		enc = buf;
 	} else
 		enc = NULL;
-	pthread_mutex_unlock(&magic_lock);
 	return enc != NULL ? enc : "windows-1252";
 }
 
