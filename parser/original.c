@@ -29,6 +29,14 @@ original_slot(struct bounce_report *r, struct span name)
 	return NULL;
 }
 
+/* Can a field called so start with c (To, From, Subject, Message-ID)? */
+static bool
+might_be_kept(unsigned char c)
+{
+	c |= 0x20;
+	return c == 't' || c == 'f' || c == 's' || c == 'm';
+}
+
 void
 original_extract(struct msgview *mv)
 {
@@ -69,6 +77,11 @@ original_extract(struct msgview *mv)
 				break;	/* end of the header block */
 			continue;
 		}
+		/* Inside the block, a line that starts with none of the
+		 * letters of the four fields kept is a field that is not
+		 * kept or no field: either way nothing to read. */
+		if (started && !might_be_kept((unsigned char)line.p[0]))
+			continue;
 		{
 			const char *colon = memchr(line.p, ':', line.len);
 			size_t i;
