@@ -539,7 +539,7 @@ find_component(struct span s, struct diag_info *d)
 }
 
 void
-diag_extract(struct span text, struct diag_info *d)
+diag_extract_some(struct span text, struct diag_info *d, unsigned what)
 {
 	memset(d, 0, sizeof(*d));
 	d->remote_host = SPAN_EMPTY;
@@ -547,9 +547,18 @@ diag_extract(struct span text, struct diag_info *d)
 	if (text.len == 0)
 		return;
 	find_codes(text, d);
-	find_command(text, d);
-	find_host(text, d);
-	find_component(text, d);
+	if (what & DIAG_COMMAND)
+		find_command(text, d);
+	if (what & DIAG_HOST)
+		find_host(text, d);
+	if (what & DIAG_COMPONENT)
+		find_component(text, d);
+}
+
+void
+diag_extract(struct span text, struct diag_info *d)
+{
+	diag_extract_some(text, d, DIAG_COMMAND | DIAG_HOST | DIAG_COMPONENT);
 }
 
 /*

@@ -146,6 +146,13 @@ struct diag_info {
 };
 
 void	diag_extract(struct span text, struct diag_info *);
+/* The same, the codes and only what `what` asks for of the rest (the
+ * others stay empty): a caller that has a host already need not have
+ * the text searched for one. */
+#define DIAG_COMMAND	0x01
+#define DIAG_HOST	0x02
+#define DIAG_COMPONENT	0x04
+void	diag_extract_some(struct span text, struct diag_info *, unsigned what);
 /* "550-5.1.1 a 550-5.1.1 b" -> "550 5.1.1 a b" (result in the arena). */
 const char *diag_join_continuations(struct arena *, const char *text,
 				    const char *reply, const char *status);

@@ -155,7 +155,11 @@ report_fill_from_diagnostic(struct bounce_report *r, struct bounce_recipient *rc
 
 	if (rc->diagnostic[0] == '\0')
 		return;
-	diag_extract(span_make(rc->diagnostic, strlen(rc->diagnostic)), &d);
+	/* What the recipient has already is not looked for. */
+	diag_extract_some(span_make(rc->diagnostic, strlen(rc->diagnostic)), &d,
+	    (rc->command[0] == '\0' ? DIAG_COMMAND : 0) |
+	    (rc->remote_mta[0] == '\0' ? DIAG_HOST : 0) |
+	    (rc->component[0] == '\0' ? DIAG_COMPONENT : 0));
 	/* "550 4.2.1" contradicts itself: a code of another class than the
 	 * Status field only counts when the reply agrees with it. */
 	cross_class = rc->status[0] != '\0' && d.status[0] != rc->status[0];
