@@ -242,6 +242,10 @@ dsn_text_has_fields(struct span text)
 	size_t pos = 0;
 	bool recipient = false, status = false;
 
+	/* Both recipient fields end so: without it anywhere, no line starts
+	 * with one (one search instead of a look at every line). */
+	if (span_ifind(text, "-Recipient:") == NULL)
+		return false;
 	while (span_next_line(text, &pos, &line)) {
 		/* The first letter rules out most lines. */
 		unsigned char c = line.len > 0 ? (unsigned char)line.p[0] | 0x20 : 0;
