@@ -517,6 +517,10 @@ find_component(struct span s, struct diag_info *d)
 
 	for (dot = s.p; best == NULL &&
 	    (dot = memchr(dot, '.', (size_t)(end - dot))) != NULL; dot++) {
+		/* Every prefix ends in an upper-case letter: the dots of
+		 * host names and sentences are passed over at a glance. */
+		if (dot == s.p || dot[-1] < 'A' || dot[-1] > 'Z')
+			continue;
 		/* The word before the dot; no prefix is longer than 11. */
 		for (w = dot; w > s.p && dot - w <= 11 && ascii_isalnum((unsigned char)w[-1]); w--)
 			;
