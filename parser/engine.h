@@ -227,6 +227,11 @@ mv_header(const struct msgview *mv, const char *name)
 	return mv_header_nth_len(mv, name, strlen(name), 0);
 }
 
+/* The i-th top-level field (0-based) as it came: name and raw value,
+ * folded and undecoded; false past the last. For one pass over all the
+ * fields, in the order of the index the functions above search. */
+bool	mv_header_raw(const struct msgview *, size_t i, struct span *name,
+		      struct span *raw);
 /* Is the field there at all (some carry no value)? */
 static inline bool
 mv_header_present(const struct msgview *mv, const char *name)

@@ -1396,6 +1396,18 @@ mv_header_present_len(const struct msgview *mv, const char *name, size_t nlen)
 	return false;
 }
 
+bool
+mv_header_raw(const struct msgview *mv, size_t i, struct span *name, struct span *raw)
+{
+	const struct mv_headers *h = mv->headers;
+
+	if (h == NULL || i >= h->n)
+		return false;
+	*name = h->field[i].name;
+	*raw = h->field[i].raw;
+	return true;
+}
+
 struct span
 mime_decode_header(struct arena *a, struct span raw)
 {

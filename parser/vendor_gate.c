@@ -10,6 +10,13 @@
  * the words of every module (an index by first byte says which words
  * can start at a position, as in words.c). Body phrases come from the
  * one scan of the body that vendor.c makes anyway.
+ *
+ * The fields are read in one pass over the message's header index, as
+ * they came: decoding a value (unfolding, RFC 2047, charsets) costs more
+ * than looking at it, and for a value of printable ASCII with no encoded
+ * word it changes nothing a word can see. Only a value that shows
+ * something decoding could turn into a word is decoded and searched
+ * again, so a gate opens whenever the decoded value has the word.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -27,8 +34,16 @@
 #define GATE_PHRASE_IDS	1024	/* phrase numbers (vendor.c's MAX_PHRASES) */
 #define GATE_POOL	1024	/* bytes of one field's words */
 
+#define GATE_FEW_WORDS	4	/* searched one by one (SIMD), not by table */
+
+/* What decoding a raw value could change (raw_kind()). */
+#define RAW_FOLDS	0x01	/* tab, CR, LF: unfolding makes them blanks */
+#define RAW_DECODES	0x02	/* an encoded word, 8-bit or control bytes */
+
 struct gate_field {
 	const char *name;
+	size_t	    nlen;
+	unsigned    max;		/* fields of this name read: 1, or Received's */
 	uint64_t    set;		/* modules that want a value */
 	uint64_t    has;		/* modules that want a word */
 	unsigned    nword;
@@ -39,6 +54,7 @@ struct gate_field {
 	bool	    starts[256];	/* by_first[c] != 0 */
 	size_t	    shortest;		/* length of the shortest word */
 	uint64_t    all;		/* a bit per word */
+	uint64_t    spaced;		/* the words with a blank in them */
 	char	    pool[GATE_POOL];
 	size_t	    used;
 };
@@ -58,9 +74,8 @@ static struct {
 	uint64_t    always;		/* modules without a gate */
 	uint64_t    report;		/* GATE_REPORT */
 	uint64_t    status;		/* GATE_STATUS_PART */
-	uint64_t    received;		/* words in Received */
-	const char *received_word[GATE_WORDS + 1];	/* NULL-terminated */
-	unsigned    nreceived;
+	uint64_t    headers;		/* modules a header field may open */
+	uint64_t    names;		/* name_bit() of every field name */
 	struct gate_field field[GATE_FIELDS];
 	unsigned    nfield;
 	struct gate_phrase phrase[GATE_PHRASES];
@@ -70,18 +85,31 @@ static struct {
 	unsigned    ntype;
 } plan;
 
+/* A bit for a field name's length and first letter: most fields of a
+ * message are none of the gates', and this tells them in one test. */
+static unsigned
+name_bit(const char *p, size_t len)
+{
+	return (unsigned)(len * 7 + ((unsigned char)p[0] | 0x20)) % 64;
+}
+
 static struct gate_field *
 field_slot(const char *name)
 {
+	struct gate_field *f;
 	unsigned i;
 
 	for (i = 0; i < plan.nfield; i++)
 		if (strcasecmp(plan.field[i].name, name) == 0)
 			return &plan.field[i];
-	if (plan.nfield == GATE_FIELDS)
+	if (plan.nfield == GATE_FIELDS || name[0] == '\0')
 		return NULL;
-	plan.field[plan.nfield].name = name;
-	return &plan.field[plan.nfield++];
+	f = &plan.field[plan.nfield++];
+	f->name = name;
+	f->nlen = strlen(name);
+	f->max = strcasecmp(name, "Received") == 0 ? VENDOR_GATE_RECEIVED : 1;
+	plan.names |= (uint64_t)1 << name_bit(name, f->nlen);
+	return f;
 }
 
 static bool
@@ -103,13 +131,6 @@ add_word(const struct vendor_gate *g, uint64_t bit)
 
 	if (len == 0)
 		return false;
-	if (strcasecmp(g->field, "Received") == 0) {
-		if (plan.nreceived == GATE_WORDS)
-			return false;
-		plan.received_word[plan.nreceived++] = g->word;
-		plan.received |= bit;
-		return true;
-	}
 	if ((f = field_slot(g->field)) == NULL || f->nword == GATE_WORDS ||
 	    len >= sizeof(f->pool) - f->used)
 		return false;
@@ -130,6 +151,8 @@ add_word(const struct vendor_gate *g, uint64_t bit)
 	if (f->nword == 0 || len < f->shortest)
 		f->shortest = len;
 	f->all |= (uint64_t)1 << f->nword;
+	if (memchr(g->word, ' ', len) != NULL)
+		f->spaced |= (uint64_t)1 << f->nword;
 	f->nword++;
 	f->has |= bit;
 	return true;
@@ -206,26 +229,30 @@ vendor_gates_build(const struct vendor_module *const *mods, size_t n)
 			return false;
 		}
 	}
+	for (i = 0; i < plan.nfield; i++)
+		plan.headers |= plan.field[i].set | plan.field[i].has;
 	return true;
 }
 
-/* The modules whose words occur in v. */
+/* The modules of the words of *left that occur in v; those found leave
+ * *left. For a field of many words: one pass, trying at each byte the
+ * words that start with it. */
 static uint64_t
-words_in(const struct gate_field *f, struct span v)
+words_in(const struct gate_field *f, struct span v, uint64_t *left)
 {
-	uint64_t left = f->all, set, found = 0;
+	uint64_t set, found = 0;
 	unsigned k;
 	size_t i, j, end;
 
 	if (v.len < f->shortest)
 		return 0;
 	end = v.len - f->shortest + 1;	/* last possible start + 1 */
-	for (i = 0; i < end && left != 0; i++) {
+	for (i = 0; i < end && *left != 0; i++) {
 		/* Most bytes start no word: skip them in a tight loop. */
 		while (!f->starts[(unsigned char)v.p[i]])
 			if (++i == end)
 				return found;
-		if ((set = f->by_first[(unsigned char)v.p[i]] & left) == 0)
+		if ((set = f->by_first[(unsigned char)v.p[i]] & *left) == 0)
 			continue;
 		do {
 			k = (unsigned)__builtin_ctzll(set);
@@ -238,11 +265,130 @@ words_in(const struct gate_field *f, struct span v)
 					break;
 			if (j == f->len[k]) {
 				found |= f->module[k];
-				left &= ~((uint64_t)1 << k);
+				*left &= ~((uint64_t)1 << k);
 			}
 		} while (set != 0);
 	}
 	return found;
+}
+
+/* The same for a field of a few words (Received: long values, three
+ * words): a vectorised search for each is quicker than the table. */
+static uint64_t
+few_words_in(const struct gate_field *f, struct span v, uint64_t *left)
+{
+	uint64_t set = *left, found = 0;
+	unsigned k;
+
+	while (set != 0) {
+		k = (unsigned)__builtin_ctzll(set);
+		set &= set - 1;
+		if (mem_ifind(v.p, v.len, f->word[k], f->len[k]) != NULL) {
+			found |= f->module[k];
+			*left &= ~((uint64_t)1 << k);
+		}
+	}
+	return found;
+}
+
+/* What decoding could change in raw value v (RAW_*). Eight bytes at a
+ * time while none is below 0x20 or above 0x7f (the bit trick is exact
+ * for "any such byte"). */
+static unsigned
+raw_kind(struct span v)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	const char *q, *end = v.p + v.len, *p;
+	unsigned kind = 0;
+	unsigned char c;
+	uint64_t w;
+	size_t i, j;
+
+	for (i = 0; i < v.len; i += 8) {
+		if (i + 8 <= v.len) {
+			memcpy(&w, v.p + i, sizeof(w));
+			if (((((w - ones * 0x20) & ~w) | w) & ones * 0x80) == 0)
+				continue;
+		}
+		for (j = i; j < i + 8 && j < v.len; j++) {
+			c = (unsigned char)v.p[j];
+			if (c == '\t' || c == '\r' || c == '\n')
+				kind |= RAW_FOLDS;
+			else if (c < 0x20 || c >= 0x80)
+				return kind | RAW_DECODES;
+		}
+	}
+	/* "=?", looked for from its '?', the rarer byte. */
+	for (p = v.p; p < end && (q = memchr(p, '?', (size_t)(end - p))) != NULL; p = q + 1)
+		if (q > v.p && q[-1] == '=')
+			return kind | RAW_DECODES;
+	return kind;
+}
+
+/* The gate field called name, NULL if none. */
+static const struct gate_field *
+field_named(struct span name)
+{
+	unsigned i;
+
+	if (name.len == 0 || (plan.names >> name_bit(name.p, name.len) & 1) == 0)
+		return NULL;
+	for (i = 0; i < plan.nfield; i++)
+		if (plan.field[i].nlen == name.len &&
+		    strncasecmp(plan.field[i].name, name.p, name.len) == 0)
+			return &plan.field[i];
+	return NULL;
+}
+
+/* The modules that the n-th field called f->name, raw as it came, opens;
+ * *left: the words of f not found yet. The decoded value is asked only
+ * when decoding could show a word the raw one hides: an encoded word,
+ * 8-bit or control bytes, or a fold where a word has a blank. */
+static uint64_t
+field_opens(const struct msgview *mv, const struct gate_field *f, unsigned n,
+	    struct span raw, uint64_t *left)
+{
+	uint64_t opened;
+	unsigned kind;
+
+	if ((raw = span_trim(raw)).len == 0)
+		return 0;
+	opened = f->set;
+	if (*left == 0)
+		return opened;
+	opened |= f->nword <= GATE_FEW_WORDS ? few_words_in(f, raw, left) :
+	    words_in(f, raw, left);
+	if (*left != 0 && ((kind = raw_kind(raw)) & RAW_DECODES ||
+	    (kind & RAW_FOLDS && (*left & f->spaced) != 0)))
+		opened |= words_in(f, mv_header_nth(mv, f->name, (int)n), left);
+	return opened;
+}
+
+/* The header gates, in one pass over the fields; open: those open. */
+static uint64_t
+header_gates(const struct msgview *mv, uint64_t open)
+{
+	unsigned char count[GATE_FIELDS] = { 0 };
+	uint64_t left[GATE_FIELDS];
+	const struct gate_field *f;
+	struct span name, raw;
+	unsigned slot;
+	size_t i;
+
+	for (i = 0; (plan.headers & ~open) != 0 &&
+	    mv_header_raw(mv, i, &name, &raw); i++) {
+		if ((f = field_named(name)) == NULL)
+			continue;
+		slot = (unsigned)(f - plan.field);
+		if (count[slot] == f->max)
+			continue;
+		if (count[slot] == 0)
+			left[slot] = f->all;
+		if (((f->set | f->has) & ~open) != 0)
+			open |= field_opens(mv, f, count[slot], raw, &left[slot]);
+		count[slot]++;
+	}
+	return open;
 }
 
 static bool
@@ -267,8 +413,6 @@ uint64_t
 vendor_gates_open(const struct msgview *mv, const uint64_t *by_phrases)
 {
 	uint64_t open = plan.always;
-	const struct gate_field *f;
-	struct span v;
 	unsigned i;
 
 	if (by_phrases != NULL)
@@ -278,18 +422,7 @@ vendor_gates_open(const struct msgview *mv, const uint64_t *by_phrases)
 			if ((plan.phrase[i].module & open) == 0 &&
 			    mv_marker_end(mv, plan.phrase[i].markers, plan.phrase[i].k) != 0)
 				open |= plan.phrase[i].module;
-	for (i = 0; i < plan.nfield; i++) {
-		f = &plan.field[i];
-		if (((f->set | f->has) & ~open) == 0 ||
-		    (v = mv_header(mv, f->name)).len == 0)
-			continue;
-		open |= f->set;
-		if ((f->has & ~open) != 0)
-			open |= words_in(f, v);
-	}
-	if ((plan.received & ~open) != 0 &&
-	    mv_header_has(mv, "Received", VENDOR_GATE_RECEIVED, plan.received_word))
-		open |= plan.received;
+	open = header_gates(mv, open);
 	for (i = 0; i < plan.ntype; i++)
 		if (strcmp(mv->content_type, plan.type[i].type) == 0)
 			open |= plan.type[i].module;

@@ -92,11 +92,45 @@ detecting_modules_have_open_gates(void **state)
 	assert_int_equal(t.failures, 0);
 }
 
+/* The gates read the header fields raw; a word that only decoding
+ * shows (an encoded word, a tab that unfolds into a blank) must still
+ * open its gate. */
+static void
+words_that_decoding_shows_open_gates(void **state)
+{
+	static const char *const msgs[] = {
+		/* mxlogic: From names .mxlogic.net in an encoded word. */
+		"From: =?us-ascii?Q?postmaster=40mx1=2Emxlogic=2Enet?= "
+		"<postmaster@mx1.example.net>\n"
+		"To: sender@example.org\n"
+		"Subject: Delivery failure\n"
+		"\n"
+		"Your message could not be delivered.\n",
+		/* ezweb: the Subject with a tab, and a relay. */
+		"Received: from mx.example.net (mx.ezweb.ne.jp (EZweb Mail) with ESMTP)\n"
+		"\tby mx.example.org; Mon, 3 Mar 2025 10:00:00 +0000\n"
+		"From: postmaster@example.net\n"
+		"To: sender@example.org\n"
+		"Subject: Mail System Error -\tReturned Mail\n"
+		"\n"
+		"The user(s) account is disabled.\n",
+	};
+	unsigned open;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		assert_int_equal(shut_but_detected(msgs[i], strlen(msgs[i]), &open), 0);
+		assert_true(open > 0);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(detecting_modules_have_open_gates),
+		cmocka_unit_test(words_that_decoding_shows_open_gates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
