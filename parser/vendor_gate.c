@@ -22,6 +22,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "ascii.h"
 #include "engine.h"
@@ -33,6 +36,7 @@
 #define GATE_TYPES	4	/* content types named */
 #define GATE_PHRASE_IDS	1024	/* phrase numbers (vendor.c's MAX_PHRASES) */
 #define GATE_POOL	1024	/* bytes of one field's words */
+#define GATE_NAME	32	/* longest field name + 1 */
 
 #define GATE_FEW_WORDS	4	/* searched one by one (SIMD), not by table */
 
@@ -42,6 +46,7 @@
 
 struct gate_field {
 	const char *name;
+	char	    lname[GATE_NAME];	/* name in lower case */
 	size_t	    nlen;
 	unsigned    max;		/* fields of this name read: 1, or Received's */
 	uint64_t    set;		/* modules that want a value */
@@ -75,7 +80,7 @@ static struct {
 	uint64_t    report;		/* GATE_REPORT */
 	uint64_t    status;		/* GATE_STATUS_PART */
 	uint64_t    headers;		/* modules a header field may open */
-	uint64_t    names;		/* name_bit() of every field name */
+	uint32_t    by_len[GATE_NAME];	/* the fields by name length */
 	struct gate_field field[GATE_FIELDS];
 	unsigned    nfield;
 	struct gate_phrase phrase[GATE_PHRASES];
@@ -85,30 +90,24 @@ static struct {
 	unsigned    ntype;
 } plan;
 
-/* A bit for a field name's length and first letter: most fields of a
- * message are none of the gates', and this tells them in one test. */
-static unsigned
-name_bit(const char *p, size_t len)
-{
-	return (unsigned)(len * 7 + ((unsigned char)p[0] | 0x20)) % 64;
-}
-
 static struct gate_field *
 field_slot(const char *name)
 {
 	struct gate_field *f;
-	unsigned i;
+	size_t len = strlen(name), i;
 
 	for (i = 0; i < plan.nfield; i++)
 		if (strcasecmp(plan.field[i].name, name) == 0)
 			return &plan.field[i];
-	if (plan.nfield == GATE_FIELDS || name[0] == '\0')
+	if (plan.nfield == GATE_FIELDS || len == 0 || len >= GATE_NAME)
 		return NULL;
-	f = &plan.field[plan.nfield++];
+	f = &plan.field[plan.nfield];
 	f->name = name;
-	f->nlen = strlen(name);
+	f->nlen = len;
+	for (i = 0; i < len; i++)
+		f->lname[i] = (char)ascii_tolower((unsigned char)name[i]);
 	f->max = strcasecmp(name, "Received") == 0 ? VENDOR_GATE_RECEIVED : 1;
-	plan.names |= (uint64_t)1 << name_bit(name, f->nlen);
+	plan.by_len[len] |= (uint32_t)1 << plan.nfield++;
 	return f;
 }
 
@@ -291,52 +290,67 @@ few_words_in(const struct gate_field *f, struct span v, uint64_t *left)
 	return found;
 }
 
-/* What decoding could change in raw value v (RAW_*). Eight bytes at a
- * time while none is below 0x20 or above 0x7f (the bit trick is exact
- * for "any such byte"). */
+/* What decoding could change at v.p[i] (RAW_*). */
+static unsigned
+byte_kind(struct span v, size_t i)
+{
+	unsigned char c = (unsigned char)v.p[i];
+
+	if (c == '\t' || c == '\r' || c == '\n')
+		return RAW_FOLDS;
+	if (c < 0x20 || c >= 0x80 || (c == '?' && i > 0 && v.p[i - 1] == '='))
+		return RAW_DECODES;
+	return 0;
+}
+
+/* What decoding could change in raw value v (RAW_*): sixteen bytes at
+ * a time while none is a control, 8-bit or '?' (of "=?"). */
 static unsigned
 raw_kind(struct span v)
 {
-	const uint64_t ones = UINT64_C(0x0101010101010101);
-	const char *q, *end = v.p + v.len, *p;
 	unsigned kind = 0;
-	unsigned char c;
-	uint64_t w;
-	size_t i, j;
+	size_t i = 0;
 
-	for (i = 0; i < v.len; i += 8) {
-		if (i + 8 <= v.len) {
-			memcpy(&w, v.p + i, sizeof(w));
-			if (((((w - ones * 0x20) & ~w) | w) & ones * 0x80) == 0)
-				continue;
-		}
-		for (j = i; j < i + 8 && j < v.len; j++) {
-			c = (unsigned char)v.p[j];
-			if (c == '\t' || c == '\r' || c == '\n')
-				kind |= RAW_FOLDS;
-			else if (c < 0x20 || c >= 0x80)
-				return kind | RAW_DECODES;
-		}
+#ifdef __SSE2__
+	const __m128i space = _mm_set1_epi8(0x20), question = _mm_set1_epi8('?');
+
+	for (; i + 16 <= v.len; i += 16) {
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(v.p + i));
+		/* Signed: the bytes above 0x7f are below 0x20 too. */
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmplt_epi8(b, space), _mm_cmpeq_epi8(b, question)));
+
+		for (; m != 0; m &= m - 1)
+			if ((kind |= byte_kind(v, i + (size_t)__builtin_ctz(m))) & RAW_DECODES)
+				return kind;
 	}
-	/* "=?", looked for from its '?', the rarer byte. */
-	for (p = v.p; p < end && (q = memchr(p, '?', (size_t)(end - p))) != NULL; p = q + 1)
-		if (q > v.p && q[-1] == '=')
-			return kind | RAW_DECODES;
+#endif
+	for (; i < v.len; i++)
+		if ((kind |= byte_kind(v, i)) & RAW_DECODES)
+			return kind;
 	return kind;
 }
 
-/* The gate field called name, NULL if none. */
+/* The gate field called name, NULL if none. The length rules out
+ * most fields of a message, the first letter nearly all the rest. */
 static const struct gate_field *
 field_named(struct span name)
 {
-	unsigned i;
+	const struct gate_field *f;
+	uint32_t set;
+	size_t i;
 
-	if (name.len == 0 || (plan.names >> name_bit(name.p, name.len) & 1) == 0)
+	if (name.len >= GATE_NAME || (set = plan.by_len[name.len]) == 0)
 		return NULL;
-	for (i = 0; i < plan.nfield; i++)
-		if (plan.field[i].nlen == name.len &&
-		    strncasecmp(plan.field[i].name, name.p, name.len) == 0)
-			return &plan.field[i];
+	do {
+		f = &plan.field[__builtin_ctz(set)];
+		set &= set - 1;
+		for (i = 0; i < name.len; i++)
+			if (ascii_tolower((unsigned char)name.p[i]) != (unsigned char)f->lname[i])
+				break;
+		if (i == name.len)
+			return f;
+	} while (set != 0);
 	return NULL;
 }
 
