@@ -115,6 +115,12 @@ const struct vendor_gate msndr_marker_gate[] = {
 	GATE_DONE,
 };
 
+/* msndr_generating() names no server without one of these. */
+const struct vendor_gate msndr_generating_gate[] = {
+	GATE_ANY_PHRASE(&generating_markers),
+	GATE_DONE,
+};
+
 const struct vendor_module vendor_msndr = {
 	.name = "msndr",
 	.markers = &admin_markers,

@@ -57,6 +57,8 @@ extern const struct vendor_gate msndr_marker_gate[];
 struct span msndr_generating(const struct msgview *);
 /* Is host one of Microsoft 365's own (outlook.com, exchangelabs.com ...)? */
 bool	msndr_cloud_host(struct span host);
+/* What msndr_generating() cannot name a server without (engine.h). */
+extern const struct vendor_gate msndr_generating_gate[];
 
 /* Read mv->body into m (spans point into the body; the entry array is in
  * the arena, at most mv->limits->max_recipients long). */

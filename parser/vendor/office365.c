@@ -57,10 +57,23 @@ office365_detect(const struct msgview *mv)
 	return 0;
 }
 
-/* What detect() cannot answer > 0 without (engine.h). */
+/* What detect() cannot answer > 0 without (engine.h): a Microsoft 365
+ * name in Message-ID or From (msndr_cloud_host()'s suffixes, anywhere
+ * in the value), or a generating server named in the body. */
 static const struct vendor_gate gate[] = {
-	GATE_ALSO(msndr_marker_gate),
-	GATE_TYPE("multipart/report"),
+	GATE_HAS("Message-ID", ".outlook.com"),
+	GATE_HAS("Message-ID", ".exchangelabs.com"),
+	GATE_HAS("Message-ID", ".office365.com"),
+	GATE_HAS("Message-ID", ".onmicrosoft.com"),
+	GATE_HAS("Message-ID", ".outlook.cn"),
+	GATE_HAS("Message-ID", ".office365.us"),
+	GATE_HAS("From", "outlook.com"),
+	GATE_HAS("From", ".exchangelabs.com"),
+	GATE_HAS("From", ".office365.com"),
+	GATE_HAS("From", ".onmicrosoft.com"),
+	GATE_HAS("From", ".outlook.cn"),
+	GATE_HAS("From", ".office365.us"),
+	GATE_ALSO(msndr_generating_gate),
 	GATE_DONE,
 };
 
