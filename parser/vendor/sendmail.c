@@ -24,6 +24,7 @@
  * The transcript reader is shared with vendor/v5sendmail.c (sendmail.h).
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "engine.h"
@@ -242,7 +243,7 @@ sm_read(struct msgview *mv, struct span text, struct sm_transcript *t)
 	size_t pos = 0;
 	const char *hit;
 
-	memset(t, 0, sizeof(*t));
+	memset(t, 0, offsetof(struct sm_transcript, r));
 	t->orphan = t->hostline = t->notice = SPAN_EMPTY;
 	memset(&s, 0, sizeof(s));
 	s.host = s.rcpt_to = SPAN_EMPTY;

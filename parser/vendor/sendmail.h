@@ -34,7 +34,6 @@ struct sm_rcpt {
 };
 
 struct sm_transcript {
-	struct sm_rcpt r[SM_MAX_RCPT];
 	size_t	    n;
 	struct span orphan;	/* "554 5.3.0 unknown mailer error 255" */
 	struct span hostline;	/* "421 example.org (smtp)... Deferred: ..." */
@@ -44,6 +43,9 @@ struct sm_transcript {
 	const char *loose_command[4];
 	size_t	    nloose;
 	bool	    found;	/* a transcript or address list was seen */
+	/* Last: sm_read() clears what is above and each entry when it is
+	 * taken, not the 8 KB of all of them. */
+	struct sm_rcpt r[SM_MAX_RCPT];
 };
 
 /* Read the address lists and the transcript in text. */
