@@ -289,6 +289,8 @@ postfix_refine(struct msgview *mv)
 			d++;
 		if (*d == '\0')
 			REPORT_SET(r, rc->diagnostic, p->text);
+		if (rc->command[0] != '\0' && rc->remote_mta[0] != '\0')
+			continue;	/* nothing the paragraph could add */
 		/* "(in reply to RCPT TO command)" is only in the paragraph. */
 		flat = text_field(mv->arena, p->text);	/* unfolded: "to\n    RCPT" */
 		diag_extract(span_make(flat, strlen(flat)), &info);

@@ -349,12 +349,12 @@ sm_best_text(struct msgview *mv, const struct sm_transcript *t, const struct sm_
 	return best;
 }
 
+/* d: what diag_extract() reads in rc's diagnostic, as it is left. */
 static void
 sm_fill(struct msgview *mv, const struct sm_transcript *t, const struct sm_rcpt *e,
-	struct bounce_recipient *rc, struct span diag)
+	struct bounce_recipient *rc, struct span diag, struct diag_info *d)
 {
 	struct bounce_report *r = mv->report;
-	struct diag_info d;
 
 	if (diag.len > 0)
 		REPORT_SET(r, rc->diagnostic, diag);
@@ -362,8 +362,8 @@ sm_fill(struct msgview *mv, const struct sm_transcript *t, const struct sm_rcpt 
 		REPORT_SET(r, rc->command, span_make(e->command, strlen(e->command)));
 	if (e != NULL && e->host.len > 0 && rc->remote_mta[0] == '\0')
 		REPORT_SET(r, rc->remote_mta, e->host);
-	diag_extract(span_make(rc->diagnostic, strlen(rc->diagnostic)), &d);
-	if (d.reply_code[0] == '\0' && rc->reply_code[0] == '\0') {
+	diag_extract(span_make(rc->diagnostic, strlen(rc->diagnostic)), d);
+	if (d->reply_code[0] == '\0' && rc->reply_code[0] == '\0') {
 		const char *code = e != NULL && e->code[0] != '\0' ? e->code :
 		    t->hostcode;
 
@@ -377,6 +377,7 @@ sm_emit(struct msgview *mv, struct sm_transcript *t)
 {
 	struct bounce_report *r = mv->report;
 	struct bounce_recipient *rc;
+	struct diag_info d;
 	size_t i, found = 0;
 
 	for (i = 0; i < t->n; i++) {
@@ -392,7 +393,7 @@ sm_emit(struct msgview *mv, struct sm_transcript *t)
 			break;
 		REPORT_SET(r, rc->recipient, addr);
 		REPORT_SET(r, rc->action, e->transient ? SPAN_LIT("delayed") : SPAN_LIT("failed"));
-		sm_fill(mv, t, e, rc, sm_best_text(mv, t, e));
+		sm_fill(mv, t, e, rc, sm_best_text(mv, t, e), &d);
 		found++;
 	}
 	return found;
@@ -475,16 +476,15 @@ sm_longer(const struct sm_transcript *t, const struct sm_rcpt *e, const char *di
 	return SPAN_EMPTY;
 }
 
-/* Same class, same meaning class: a code in the server's own words. */
+/* Same class, same meaning class: a code in the server's own words
+ * (d: what diag_extract() reads in rc's diagnostic). */
 static void
-sm_prefer_diag_status(struct bounce_report *r, struct bounce_recipient *rc)
+sm_prefer_diag_status(struct bounce_report *r, struct bounce_recipient *rc,
+		      const struct diag_info *d)
 {
-	struct diag_info d;
-
-	diag_extract(span_make(rc->diagnostic, strlen(rc->diagnostic)), &d);
-	if (d.status[0] != '\0' && rc->status[0] == d.status[0] &&
-	    strcmp(rc->status, d.status) != 0 && strcmp(d.status + 1, ".0.0") != 0)
-		REPORT_SET(r, rc->status, span_make(d.status, strlen(d.status)));
+	if (d->status[0] != '\0' && rc->status[0] == d->status[0] &&
+	    strcmp(rc->status, d->status) != 0 && strcmp(d->status + 1, ".0.0") != 0)
+		REPORT_SET(r, rc->status, span_make(d->status, strlen(d->status)));
 }
 
 static void
@@ -500,6 +500,7 @@ sendmail_refine(struct msgview *mv)
 		struct sm_rcpt *e = sm_lookup(&t, rc->recipient);
 		struct span diag = SPAN_EMPTY, old = span_make(rc->diagnostic, strlen(rc->diagnostic));
 		const char *command = NULL;
+		struct diag_info d;
 
 		/* parse.c may have taken "(reason: )" from the list. */
 		if (span_istarts(old, "(reason:"))
@@ -510,9 +511,12 @@ sendmail_refine(struct msgview *mv)
 			diag = sm_longer(&t, e, rc->diagnostic, &command);
 		if (command != NULL && rc->command[0] == '\0')
 			REPORT_SET(r, rc->command, span_make(command, strlen(command)));
+		/* sm_fill() reads the diagnostic it leaves; once is enough. */
 		if (t.found)
-			sm_fill(mv, &t, e, rc, diag);
-		sm_prefer_diag_status(r, rc);
+			sm_fill(mv, &t, e, rc, diag, &d);
+		else
+			diag_extract(span_make(rc->diagnostic, strlen(rc->diagnostic)), &d);
+		sm_prefer_diag_status(r, rc, &d);
 	}
 }
 
