@@ -56,6 +56,7 @@ struct gate_field {
 	size_t	    len[GATE_WORDS];
 	uint64_t    module[GATE_WORDS];	/* the module of each word */
 	uint64_t    by_first[256];	/* words by first byte, either case */
+	uint64_t    by_second[256];	/* by second byte (one-byte words: all) */
 	bool	    starts[256];	/* by_first[c] != 0 */
 	size_t	    shortest;		/* length of the shortest word */
 	uint64_t    all;		/* a bit per word */
@@ -147,6 +148,10 @@ add_word(const struct vendor_gate *g, uint64_t bit)
 		f->by_first[c - 0x20] |= (uint64_t)1 << f->nword;
 		f->starts[c - 0x20] = true;
 	}
+	for (i = 0; i < 256; i++)
+		if (len == 1 || ascii_tolower((unsigned char)i) ==
+		    (unsigned char)f->word[f->nword][1])
+			f->by_second[i] |= (uint64_t)1 << f->nword;
 	if (f->nword == 0 || len < f->shortest)
 		f->shortest = len;
 	f->all |= (uint64_t)1 << f->nword;
@@ -251,7 +256,9 @@ words_in(const struct gate_field *f, struct span v, uint64_t *left)
 		while (!f->starts[(unsigned char)v.p[i]])
 			if (++i == end)
 				return found;
-		if ((set = f->by_first[(unsigned char)v.p[i]] & *left) == 0)
+		/* The second byte rules out most of the words left. */
+		if ((set = f->by_first[(unsigned char)v.p[i]] & *left) == 0 ||
+		    (i + 1 < v.len && (set &= f->by_second[(unsigned char)v.p[i + 1]]) == 0))
 			continue;
 		do {
 			k = (unsigned)__builtin_ctzll(set);
