@@ -148,10 +148,15 @@ add_word(const struct vendor_gate *g, uint64_t bit)
 		f->by_first[c - 0x20] |= (uint64_t)1 << f->nword;
 		f->starts[c - 0x20] = true;
 	}
-	for (i = 0; i < 256; i++)
-		if (len == 1 || ascii_tolower((unsigned char)i) ==
-		    (unsigned char)f->word[f->nword][1])
+	if (len == 1)
+		for (i = 0; i < 256; i++)
 			f->by_second[i] |= (uint64_t)1 << f->nword;
+	else {
+		c = (unsigned char)f->word[f->nword][1];
+		f->by_second[c] |= (uint64_t)1 << f->nword;
+		if (c >= 'a' && c <= 'z')
+			f->by_second[c - 0x20] |= (uint64_t)1 << f->nword;
+	}
 	if (f->nword == 0 || len < f->shortest)
 		f->shortest = len;
 	f->all |= (uint64_t)1 << f->nword;
@@ -215,9 +220,14 @@ add_gate(const struct vendor_gate *g, uint64_t bit, bool included)
 bool
 vendor_gates_build(const struct vendor_module *const *mods, size_t n)
 {
+	static bool built;
 	size_t i;
 
-	memset(&plan, 0, sizeof(plan));
+	/* The plan starts zeroed (static); its 150 KB are cleared only
+	 * to build it again. */
+	if (built)
+		memset(&plan, 0, sizeof(plan));
+	built = true;
 	if (n > GATE_MODULES) {
 		plan.always = ~(uint64_t)0;
 		return false;
