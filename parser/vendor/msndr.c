@@ -668,37 +668,88 @@ msndr_refine(struct msgview *mv, const struct msndr *m)
 	}
 }
 
+/* Is the trimmed line t a heading of one of the phrases present (bits
+ * by list: admin, failed, delayed, newest)? */
+static bool
+heading_line(struct span t, const uint64_t *present)
+{
+	if (heading_of(t, admin_heads, present[0]) || heading_of(t, failed_heads, present[1]) ||
+	    heading_of(t, delayed_heads, present[2]))
+		return true;
+	return present[3] != 0 && span_istarts(t, "your message to ") &&
+	    (span_ifind(t, "couldn't be delivered") != NULL ||
+	     span_ifind(t, "could not be delivered") != NULL ||
+	     span_ifind(t, "been delivered yet") != NULL);
+}
+
+/* A phrase present in the body and where it occurs next (NULL: no more). */
+struct occurrence {
+	const char *phrase;
+	size_t	    len;
+	const char *at;
+};
+
+#define MARKER_PHRASES	32	/* phrases of the four heading lists */
+#define NPHRASES(list)	(sizeof(list) / sizeof((list)[0]) - 1)
+_Static_assert(NPHRASES(admin_heads) + NPHRASES(failed_heads) + NPHRASES(delayed_heads) +
+    NPHRASES(newest_lead) <= MARKER_PHRASES, "msndr_marker(): too many phrases");
+
 bool
 msndr_marker(const struct msgview *mv)
 {
-	struct span body = mv->body, line, t;
-	size_t pos = SIZE_MAX;
-	uint64_t admin, failed, delayed, newest;
+	static struct vendor_markers *const lists[4] = {
+		&admin_markers, &failed_markers, &delayed_markers, &newest_markers,
+	};
+	struct occurrence occ[MARKER_PHRASES];
+	struct span body = mv->body;
+	const char *cur, *end, *h, *nl;
+	uint64_t present[4], set;
+	size_t first = SIZE_MAX, n = 0, i, l, k, at;
 
-	/* A heading line holds one of the phrases; most bodies have none,
-	 * and no line before the first phrase can be a heading. */
-	admin = mv_markers_found(mv, &admin_markers, &pos);
-	failed = mv_markers_found(mv, &failed_markers, &pos);
-	delayed = mv_markers_found(mv, &delayed_markers, &pos);
-	newest = mv_markers_found(mv, &newest_markers, &pos);
-	if (pos == SIZE_MAX)
+	/* A heading line holds one of the phrases; most bodies have none. */
+	for (l = 0; l < 4; l++)
+		present[l] = mv_markers_found(mv, lists[l], &first);
+	if (first == SIZE_MAX)
 		return false;
 	if (body.len > DETECT_BYTES)
 		body.len = DETECT_BYTES;
-	while (pos > 0 && body.p[pos - 1] != '\n')
-		pos--;
-	while (span_next_line(body, &pos, &line)) {
-		t = span_trim(line);
-		if (heading_of(t, admin_heads, admin) || heading_of(t, failed_heads, failed) ||
-		    heading_of(t, delayed_heads, delayed))
+	end = body.p + body.len;
+	/* Only a line with a present phrase in it can be a heading: go
+	 * from one such line to the next (each phrase's next occurrence
+	 * found once, forward), not through every line of the body. */
+	for (l = 0; l < 4; l++)
+		for (set = present[l]; set != 0 && n < MARKER_PHRASES; set &= set - 1) {
+			struct occurrence *o = &occ[n++];
+
+			k = (size_t)__builtin_ctzll(set);
+			o->phrase = lists[l]->phrase[k];
+			o->len = strlen(o->phrase);
+			at = mv_marker_end(mv, lists[l], (unsigned)k);
+			o->at = at >= o->len && at <= body.len ? body.p + at - o->len : NULL;
+		}
+	cur = body.p + first;
+	while (cur > body.p && cur[-1] != '\n')
+		cur--;
+	for (;;) {
+		for (h = NULL, i = 0; i < n; i++)
+			if (occ[i].at != NULL && (h == NULL || occ[i].at < h))
+				h = occ[i].at;
+		if (h == NULL)
+			return false;
+		/* The line of h: cur is a line start at or before it. */
+		if ((nl = memrchr(cur, '\n', (size_t)(h - cur))) != NULL)
+			cur = nl + 1;
+		nl = memchr(h, '\n', (size_t)(end - h));
+		if (heading_line(span_trim(span_make(cur, (size_t)((nl != NULL ? nl : end) - cur))),
+		    present))
 			return true;
-		if (newest != 0 && span_istarts(t, "your message to ") &&
-		    (span_ifind(t, "couldn't be delivered") != NULL ||
-		     span_ifind(t, "could not be delivered") != NULL ||
-		     span_ifind(t, "been delivered yet") != NULL))
-			return true;
+		if (nl == NULL)
+			return false;
+		cur = nl + 1;
+		for (i = 0; i < n; i++)
+			if (occ[i].at != NULL && occ[i].at < cur)
+				occ[i].at = mem_ifind(cur, (size_t)(end - cur), occ[i].phrase, occ[i].len);
 	}
-	return false;
 }
 
 struct span
