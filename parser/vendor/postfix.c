@@ -43,8 +43,9 @@ postfix_detect(const struct msgview *mv)
 	int score = 0;
 	size_t i;
 
-	if (span_ifind(subj, "SMTP server: errors from ") != NULL &&
-	    mv_marker(mv, &markers, TRANSCRIPT, 1024))
+	/* The marker first: the scan has answered it already. */
+	if (mv_marker(mv, &markers, TRANSCRIPT, 1024) &&
+	    span_ifind(subj, "SMTP server: errors from ") != NULL)
 		return 85;
 	if (mv_marker(mv, &markers, MAIL_SYSTEM, 1024) ||
 	    mv_marker(mv, &markers, POSTFIX_PROGRAM, 1024))
