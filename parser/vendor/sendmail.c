@@ -53,6 +53,9 @@ static const char *const phrases[] = {
 
 static struct vendor_markers markers = { .phrase = phrases };
 
+#define TALKING		"while talking to "
+#define TALKING_LEN	(sizeof(TALKING) - 1)
+
 static bool
 is_code(struct span s)
 {
@@ -241,7 +244,7 @@ sm_read(struct msgview *mv, struct span text, struct sm_transcript *t)
 	struct sm_session s;
 	struct span line, v;
 	size_t pos = 0;
-	const char *hit;
+	const char *talk = NULL, *text_end = text.p + text.len;
 
 	memset(t, 0, offsetof(struct sm_transcript, r));
 	t->orphan = t->hostline = t->notice = SPAN_EMPTY;
@@ -269,8 +272,15 @@ sm_read(struct msgview *mv, struct span text, struct sm_transcript *t)
 		}
 		if (where != SESSION || v.len == 0)
 			continue;
-		if ((hit = span_ifind(v, "while talking to ")) != NULL) {
-			const char *h = hit + 17, *end = v.p + v.len;
+		/* The next "while talking to " from this line on, searched
+		 * once for many lines: is it in this one? */
+		if (talk == NULL || talk < v.p) {
+			talk = mem_ifind(v.p, (size_t)(text_end - v.p), TALKING, TALKING_LEN);
+			if (talk == NULL)
+				talk = text_end;	/* none: never again */
+		}
+		if (talk < v.p + v.len && (size_t)(v.p + v.len - talk) >= TALKING_LEN) {
+			const char *h = talk + TALKING_LEN, *end = v.p + v.len;
 
 			sm_session_end(mv, t, &s);
 			while (end > h && (end[-1] == ':' || end[-1] == '.'))
