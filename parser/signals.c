@@ -33,6 +33,7 @@ mv_null_sender(const struct msgview *mv)
 bool
 mv_looks_like_report(const struct msgview *mv)
 {
-	return mv_null_sender(mv) || mv_from_daemon(mv) || mv_subject_bounce(mv) ||
-	    strcmp(mv->content_type, "multipart/report") == 0;
+	/* The cheapest test first; the answer is the same in any order. */
+	return strcmp(mv->content_type, "multipart/report") == 0 ||
+	    mv_null_sender(mv) || mv_from_daemon(mv) || mv_subject_bounce(mv);
 }
