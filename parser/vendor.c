@@ -314,10 +314,17 @@ mv_from_daemon_once(const struct msgview *mv)
 	return s->from_daemon;
 }
 
+static uint64_t	 detecting;	/* the modules with a detect() */
+
 static void
 gates_compile(void)
 {
+	size_t i;
+
 	vendor_gates_build(vendors, NVENDORS);
+	for (i = 0; i < NVENDORS; i++)
+		if (vendors[i]->detect != NULL)
+			detecting |= (uint64_t)1 << i;
 }
 
 /* The phrase numbers, the gates and the message's scan record. */
@@ -365,10 +372,9 @@ vendor_best(struct msgview *mv, int *score)
 	size_t i;
 
 	prepare(mv);
-	open = open_gates(mv);
-	for (i = 0; i < NVENDORS; i++) {
-		if (vendors[i]->detect == NULL || (open >> i & 1) == 0)
-			continue;
+	/* In table order (the first of equal scores wins), open ones only. */
+	for (open = open_gates(mv) & detecting; open != 0; open &= open - 1) {
+		i = (size_t)__builtin_ctzll(open);
 		s = vendors[i]->detect(mv);
 		if (s > best_score) {
 			best_score = s;
