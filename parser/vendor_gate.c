@@ -273,7 +273,11 @@ words_in(const struct gate_field *f, struct span v, uint64_t *left)
 		do {
 			k = (unsigned)__builtin_ctzll(set);
 			set &= set - 1;
-			if (f->len[k] > v.len - i)
+			/* The last byte next: words share beginnings
+			 * ("mailer-daemon@google..."), seldom ends. */
+			if (f->len[k] > v.len - i ||
+			    ascii_tolower((unsigned char)v.p[i + f->len[k] - 1]) !=
+			    (unsigned char)f->word[k][f->len[k] - 1])
 				continue;
 			for (j = 1; j < f->len[k]; j++)
 				if (ascii_tolower((unsigned char)v.p[i + j]) !=
