@@ -146,7 +146,10 @@ word_at(const struct words_def *d, const struct words_index *ix,
 		size_t n = ix->len[k], j;
 
 		set &= set - 1;
-		if (n > avail || (whole && n != avail))
+		/* The last byte next: many words share their beginnings
+		 * ("delivery ...", "mailer-daemon", "mailer_daemon"). */
+		if (n > avail || (whole && n != avail) ||
+		    ascii_tolower((unsigned char)p[n - 1]) != (unsigned char)w[n - 1])
 			continue;
 		for (j = 1; j < n; j++)
 			if (ascii_tolower((unsigned char)p[j]) != (unsigned char)w[j])
