@@ -232,6 +232,7 @@ mv_header(const struct msgview *mv, const char *name)
  * fields, in the order of the index the functions above search. */
 bool	mv_header_raw(const struct msgview *, size_t i, struct span *name,
 		      struct span *raw);
+
 /* Is the field there at all (some carry no value)? */
 static inline bool
 mv_header_present(const struct msgview *mv, const char *name)
