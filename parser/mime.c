@@ -384,15 +384,14 @@ typedef bool (*field_fn)(struct span name, struct span raw, void *arg);
 static size_t
 header_scan(struct span s, size_t max, field_fn fn, void *arg, size_t *hdr_len, bool *cut)
 {
-	const char *p = s.p, *end = s.p + s.len, *nl, *next, *colon;
+	const char *p = s.p, *end = s.p + s.len, *next, *colon;
 	struct span name = SPAN_EMPTY, value = SPAN_EMPTY;
 	bool pending = false, report = fn != NULL;
 	size_t len;
 
 	for (; p < end; p = next) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		next = nl != NULL ? nl + 1 : end;
-		len = (size_t)((nl != NULL ? nl : end) - p);
+		len = mem_offset(p, (size_t)(end - p), '\n');
+		next = p + len < end ? p + len + 1 : end;
 		if (len > 0 && p[len - 1] == '\r')
 			len--;
 		if (len == 0)
@@ -411,8 +410,8 @@ header_scan(struct span s, size_t max, field_fn fn, void *arg, size_t *hdr_len, 
 		if (pending && !fn(name, value, arg))
 			report = false;
 		pending = false;
-		colon = memchr(p, ':', len);
-		if (colon == NULL || colon == p)
+		colon = p + mem_offset(p, len, ':');
+		if (colon == p + len || colon == p)
 			continue;
 		name = span_trim(span_make(p, (size_t)(colon - p)));
 		value = span_make(colon + 1, len - (size_t)(colon + 1 - p));
