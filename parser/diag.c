@@ -495,6 +495,29 @@ find_host(struct span s, struct diag_info *d)
 			return;
 }
 
+/* The first dot at or after i (i >= 1) that follows an upper-case letter,
+ * s.len if none: every component prefix ends in one, so the dots of host
+ * names, sentences and status codes are passed over sixteen at a time. */
+static size_t
+upper_dot(struct span s, size_t i)
+{
+#ifdef __SSE2__
+	for (; i + 16 <= s.len; i += 16) {
+		__m128i prev = _mm_loadu_si128((const __m128i *)(const void *)(s.p + i - 1));
+		__m128i cur = _mm_loadu_si128((const __m128i *)(const void *)(s.p + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+		    in_range16(prev, 'A', 'Z'), _mm_cmpeq_epi8(cur, _mm_set1_epi8('.'))));
+
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+	}
+#endif
+	for (; i < s.len; i++)
+		if (s.p[i] == '.' && s.p[i - 1] >= 'A' && s.p[i - 1] <= 'Z')
+			return i;
+	return s.len;
+}
+
 /* Microsoft component names: RESOLVER.ADR.RecipientNotFound,
  * STOREDRV.Deliver.Exception:QuotaExceededException..., QUEUE.Expired.
  * A name is a whole word (case matters: these are identifiers) followed
@@ -513,14 +536,10 @@ find_component(struct span s, struct diag_info *d)
 #undef P
 	};
 	const char *best = NULL, *end = s.p + s.len, *p, *dot, *w;
-	size_t k;
+	size_t k, i;
 
-	for (dot = s.p; best == NULL &&
-	    (dot = memchr(dot, '.', (size_t)(end - dot))) != NULL; dot++) {
-		/* Every prefix ends in an upper-case letter: the dots of
-		 * host names and sentences are passed over at a glance. */
-		if (dot == s.p || dot[-1] < 'A' || dot[-1] > 'Z')
-			continue;
+	for (i = 1; best == NULL && (i = upper_dot(s, i)) < s.len; i++) {
+		dot = s.p + i;
 		/* The word before the dot; no prefix is longer than 11. */
 		for (w = dot; w > s.p && dot - w <= 11 && ascii_isalnum((unsigned char)w[-1]); w--)
 			;

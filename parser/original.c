@@ -83,13 +83,13 @@ original_extract(struct msgview *mv)
 		if (started && !might_be_kept((unsigned char)line.p[0]))
 			continue;
 		{
-			const char *colon = memchr(line.p, ':', line.len);
+			const char *colon = line.p + mem_offset(line.p, line.len, ':');
 			size_t i;
 
 			/* Prose before the headers (inline returns), or inside
 			 * them a continuation line that lost its indent: skip
 			 * it; the block ends at the blank line. */
-			if (colon == NULL || colon == line.p)
+			if (colon == line.p + line.len || colon == line.p)
 				continue;
 			for (i = 0; line.p + i < colon; i++)
 				if (line.p[i] == ' ' || line.p[i] == '\t')
