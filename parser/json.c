@@ -207,7 +207,8 @@ jb_member(struct jbuf *b, const char *head, size_t hlen, const char *val)
 	size_t vlen;
 
 	val = val != NULL ? val : "";
-	vlen = strlen(val);
+	/* Most members of a recipient are empty: no call for those. */
+	vlen = val[0] != '\0' ? strlen(val) : 0;
 	if (vlen > (SIZE_MAX - 2) / 6 - hlen) {
 		b->failed = true;
 		return;
