@@ -146,7 +146,11 @@ word_any(const struct rule_cond *c, const char *s)
 	for (i = 0; i < c->n; i++) {
 		const char *w = c->word[i];
 
-		if (w[0] == 'n' && strcmp(w, "none") == 0 ? s[0] == '\0' : strcasecmp(w, s) == 0)
+		/* The first bytes, with 0x20 set (exact for letters, never
+		 * apart for equal ones), rule out most words without a call. */
+		if (w[0] == 'n' && strcmp(w, "none") == 0 ? s[0] == '\0' :
+		    ((unsigned char)w[0] | 0x20) == ((unsigned char)s[0] | 0x20) &&
+		    strcasecmp(w, s) == 0)
 			return true;
 	}
 	return false;
