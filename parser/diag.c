@@ -430,9 +430,10 @@ intros_ending_at(struct span s, const char *b, const char **first)
 			first[k] = b + 1;	/* where the host would start */
 }
 
+#ifdef __SSE2__
 /* Is the answer known: the first occurrence of every intro before the
  * best one found (k_best) is known, so nothing later can change it? On
- * the way, the intros first seen are tried. */
+ * the way, the intros first seen are tried. (Only the SSE2 loop asks.) */
 static bool
 host_settled(struct span s, const char **first, bool *tried, struct diag_info *d)
 {
@@ -449,6 +450,7 @@ host_settled(struct span s, const char **first, bool *tried, struct diag_info *d
 	}
 	return true;
 }
+#endif
 
 /*
  * The host after the first occurrence of the first intro (in the order
