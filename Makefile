@@ -27,7 +27,18 @@ CC       ?= cc
 export BOUNCE_RULES_CACHE ?= $(CURDIR)/$(BUILD)/rules-cache
 PKGS      = gmime-3.0 libhs jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmagic
+# Of GMime only the decoders are used (parser/mime.c). Its shared library
+# needs gio, gpgme and eight more at every start, some 4 ms of a 14 ms
+# start-up; its archive, where installed, brings only what those decoders
+# call (glib, gobject, idn2).
+GMIME_A   := $(wildcard $(shell pkg-config --variable=libdir gmime-3.0 2>/dev/null)/libgmime-3.0.a)
+ifneq ($(GMIME_A),)
+GMIME_LIBS := -Wl,-Bstatic -lgmime-3.0 -Wl,-Bdynamic \
+              $(shell pkg-config --libs gobject-2.0 glib-2.0 libidn2 2>/dev/null)
+else
+GMIME_LIBS := $(shell pkg-config --libs gmime-3.0 2>/dev/null)
+endif
+PKG_LIBS   := $(GMIME_LIBS) $(shell pkg-config --libs libhs jansson 2>/dev/null) -lmagic
 
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wformat=2 -Wno-unused-parameter

@@ -82,7 +82,10 @@ gmime_setup(void)
 	/* Text that looks_latin1() must not be read as Shift_JIS first. */
 	static const char *latin1[] = { "UTF-8", "windows-1252", NULL };
 
-	g_mime_init();
+	/* The decoders used here need only the charset map. g_mime_init()
+	 * would also register every GObject type and start gpgme, and so
+	 * link in, and load at every start, libraries nothing here uses. */
+	g_mime_charset_map_init();
 	parser_options = g_mime_parser_options_new();
 	g_mime_parser_options_set_rfc2047_compliance_mode(parser_options,
 	    GMIME_RFC_COMPLIANCE_LOOSE);
