@@ -309,6 +309,98 @@ japanese_8bit(struct arena *a, const char *label, struct span raw)
 	return SPAN_EMPTY;
 }
 
+/* What decoded text holds that decides how to_utf8() treats it: bytes
+ * of 0x80 and up, ESC (ISO-2022), CR and NUL (to clean). */
+#define TXT_HIGH	0x01
+#define TXT_ESC		0x02
+#define TXT_CR		0x04
+#define TXT_NUL		0x08
+
+static unsigned
+text_traits_at(unsigned char c)
+{
+	return (c >= 0x80 ? TXT_HIGH : 0) | (c == 0x1b ? TXT_ESC : 0) |
+	    (c == '\r' ? TXT_CR : 0) | (c == '\0' ? TXT_NUL : 0);
+}
+
+#ifdef HAVE_AVX2_PATH
+/* text_traits() thirty-two bytes at a time, with no branch per block:
+ * the four questions are or-ed up over the whole text and asked once.
+ * The last block ends at the end, overlapping the one before (a byte
+ * seen twice changes no answer). Needs len >= 32. */
+__attribute__((target("avx2"))) static unsigned
+text_traits_avx2(const unsigned char *p, size_t len)
+{
+	__m256i high = _mm256_setzero_si256(), esc = high, cr = high, nul = high;
+	size_t i = 0;
+
+	for (;;) {
+		__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+
+		high = _mm256_or_si256(high, b);
+		esc = _mm256_or_si256(esc, _mm256_cmpeq_epi8(b, _mm256_set1_epi8(0x1b)));
+		cr = _mm256_or_si256(cr, _mm256_cmpeq_epi8(b, _mm256_set1_epi8('\r')));
+		nul = _mm256_or_si256(nul, _mm256_cmpeq_epi8(b, _mm256_setzero_si256()));
+		if (i + 32 == len)
+			break;
+		i = i + 64 <= len ? i + 32 : len - 32;
+	}
+	return (_mm256_movemask_epi8(high) != 0 ? TXT_HIGH : 0) |
+	    (_mm256_movemask_epi8(esc) != 0 ? TXT_ESC : 0) |
+	    (_mm256_movemask_epi8(cr) != 0 ? TXT_CR : 0) |
+	    (_mm256_movemask_epi8(nul) != 0 ? TXT_NUL : 0);
+}
+#endif
+
+#ifdef __SSE2__
+/* The same sixteen bytes at a time, for CPUs without AVX2. Needs
+ * len >= 16. */
+static unsigned
+text_traits_sse2(const unsigned char *p, size_t len)
+{
+	__m128i high = _mm_setzero_si128(), esc = high, cr = high, nul = high;
+	size_t i = 0;
+
+	for (;;) {
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+
+		high = _mm_or_si128(high, b);
+		esc = _mm_or_si128(esc, _mm_cmpeq_epi8(b, _mm_set1_epi8(0x1b)));
+		cr = _mm_or_si128(cr, _mm_cmpeq_epi8(b, _mm_set1_epi8('\r')));
+		nul = _mm_or_si128(nul, _mm_cmpeq_epi8(b, _mm_setzero_si128()));
+		if (i + 16 == len)
+			break;
+		i = i + 32 <= len ? i + 16 : len - 16;
+	}
+	return (_mm_movemask_epi8(high) != 0 ? TXT_HIGH : 0) |
+	    (_mm_movemask_epi8(esc) != 0 ? TXT_ESC : 0) |
+	    (_mm_movemask_epi8(cr) != 0 ? TXT_CR : 0) |
+	    (_mm_movemask_epi8(nul) != 0 ? TXT_NUL : 0);
+}
+#endif
+
+/* The TXT_ traits of p in one pass (they were a UTF-8 test and three
+ * memchr() calls, each over the whole part). */
+static unsigned
+text_traits(const char *text, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	unsigned traits = 0;
+	size_t i = 0;
+
+#ifdef HAVE_AVX2_PATH
+	if (len >= 32 && __builtin_cpu_supports("avx2"))
+		return text_traits_avx2(p, len);
+#endif
+#ifdef __SSE2__
+	if (len >= 16)
+		return text_traits_sse2(p, len);
+#endif
+	for (; i < len; i++)
+		traits |= text_traits_at(p[i]);
+	return traits;
+}
+
 /* Decoded bytes of a text part in its charset -> UTF-8 with LF ends. */
 static struct span
 to_utf8(struct arena *a, struct span raw, const char *charset)
@@ -316,27 +408,28 @@ to_utf8(struct arena *a, struct span raw, const char *charset)
 	char sniffed[64];
 	const char *cs = charset;
 	struct span s;
+	unsigned traits;
 
 	if (raw.len == 0)
 		return SPAN_EMPTY;
 	/* Trust a declared charset that converts; else sniff. Text that is
 	 * valid UTF-8 stays as it is whatever it claims, unless it is 7-bit
 	 * stateful (ISO-2022-*) or a UTF-16/32 the label insists on. */
-	if (utf8_valid(raw.p, raw.len)) {
+	traits = text_traits(raw.p, raw.len);
+	if (!(traits & TXT_HIGH) || utf8_valid(raw.p, raw.len)) {
 		/* 7-bit ISO-2022-JP in a part that names no charset (status
 		 * parts seldom do) still says what it is. */
-		if (charset_is_utf8_compatible(cs) && memchr(raw.p, 0x1b, raw.len) != NULL &&
+		if ((traits & TXT_ESC) && charset_is_utf8_compatible(cs) &&
 		    (s = convert_charset(a, sniff_charset(raw.p, raw.len, sniffed,
 		    sizeof(sniffed)), raw)).len > 0)
 			return s;
 		if (cs != NULL && !charset_is_utf8_compatible(cs) &&
-		    (memchr(raw.p, 0x1b, raw.len) != NULL || strncasecmp(cs, "utf-", 4) == 0) &&
+		    ((traits & TXT_ESC) || strncasecmp(cs, "utf-", 4) == 0) &&
 		    (s = convert_charset(a, cs, raw)).len > 0)
 			return s;
 		/* Valid UTF-8 already: used where it lies unless it has a CR
 		 * or a NUL to clean. */
-		return memchr(raw.p, '\r', raw.len) == NULL && memchr(raw.p, '\0', raw.len) == NULL ?
-		    raw : text_clean_utf8(a, raw);
+		return !(traits & (TXT_CR | TXT_NUL)) ? raw : text_clean_utf8(a, raw);
 	}
 	if ((s = japanese_8bit(a, cs, raw)).len > 0)
 		return s;
