@@ -107,6 +107,18 @@ gmime_setup(void)
  * byte of kana or of a common kanji (0x81-0x9F), which Latin-1 text
  * seldom holds (windows-1252 puts quotes and dashes there).
  */
+/* Is the byte at i a windows-1252 quote or dash (0x91-0x97 but 0x95)
+ * inside a word of ASCII letters ("jusqu\x92au")? As a Shift_JIS lead
+ * byte it would make a lone kanji between letters, with no other
+ * Japanese character next to it. */
+static bool
+cp1252_mark_in_word(const unsigned char *p, size_t len, size_t i)
+{
+	return p[i] >= 0x91 && p[i] <= 0x97 && p[i] != 0x95 && i > 0 &&
+	    i + 1 < len && ascii_isalpha(p[i - 1]) && ascii_isalpha(p[i + 1]) &&
+	    (i + 2 == len || p[i + 2] < 0x80);
+}
+
 static bool
 looks_latin1(const char *text, size_t len)
 {
@@ -119,7 +131,8 @@ looks_latin1(const char *text, size_t len)
 			continue;
 		if (i + 1 < len && p[i + 1] >= 0x80)
 			return false;		/* a run: one character of two bytes */
-		if (p[i] < 0xa0 && i + 1 < len && p[i + 1] >= 0x40)
+		if (p[i] < 0xa0 && i + 1 < len && p[i + 1] >= 0x40 &&
+		    !cp1252_mark_in_word(p, len, i))
 			return false;		/* a lead byte and its trail byte */
 		high = true;
 	}

@@ -302,6 +302,10 @@ test_decode_header_8bit(void **state)
 	    "Accus\xC3\xA9 de r\xC3\xA9" "ception");
 	assert_contains(mime_decode_header(a, SPAN_LIT("Gr\xfc\xdf" "e aus K\xf6ln")),
 	    "Gr\xC3\xBC\xC3\x9F" "e aus K\xC3\xB6ln");
+	/* windows-1252's curly apostrophe (0x92) between letters, the only
+	 * 8-bit byte: "Absent jusqu'au 12 mars". */
+	assert_contains(mime_decode_header(a, SPAN_LIT("Absent jusqu\x92" "au 12 mars")),
+	    "Absent jusqu\xE2\x80\x99" "au 12 mars");
 	/* Shift_JIS: "テスト" (kana lead bytes before ASCII trail bytes) and
 	 * "[重要] お知らせ" (kanji, hiragana). */
 	assert_contains(mime_decode_header(a, SPAN_LIT("\x83" "e\x83X\x83g")),
