@@ -75,13 +75,39 @@ scratch_give(struct bounce_rules *rs, struct scratch_node *n)
 	pthread_mutex_unlock(&rs->pool_lock);
 }
 
+/* Does a byte of the set occur in text? Most texts answer "[^ ]" at
+ * their first byte. */
+static bool
+bytes_any(const struct byte_class *c, const char *text, size_t len)
+{
+	size_t i;
+	unsigned b;
+
+	for (i = 0; i < len; i++) {
+		b = (unsigned char)text[i];
+		if (c->in[b / 64] & (uint64_t)1 << (b % 64))
+			return true;
+	}
+	return false;
+}
+
+/* The patterns that match text into set: the database's (if there is
+ * scratch space for it) and the byte classes. */
 static void
 scan(const struct bounce_rules *rs, hs_scratch_t *s, const char *text, uint64_t *set)
 {
 	size_t len = strlen(text);
+	unsigned i, id;
 
-	if (len > 0 && len <= UINT32_MAX)
+	if (len == 0 || len > UINT32_MAX)
+		return;
+	if (s != NULL)
 		hs_scan(rs->db, text, (unsigned)len, 0, s, on_match, set);
+	for (i = 0; i < rs->nbyte_class; i++)
+		if (bytes_any(&rs->byte_class[i], text, len)) {
+			id = rs->byte_class[i].id;
+			set[id / 64] |= (uint64_t)1 << (id % 64);
+		}
 }
 
 /* "dns; mx.Example.com." -> "mx.Example.com": the host name a glob sees. */
@@ -345,12 +371,13 @@ bounce_classify(struct bounce_report *r, const struct bounce_rules *crs)
 
 		memset(match.text, 0, nword * sizeof(match.text[0]));
 		memset(match.component, 0, nword * sizeof(match.component[0]));
-		/* Without scratch space (out of memory) no pattern matches:
-		 * the code rules still give an answer. */
-		if (sn != NULL) {
-			scan(rs, sn->scratch, rc->diagnostic, match.text);
+		/* Without scratch space (out of memory) no pattern of the
+		 * database matches: the other rules still give an answer. */
+		if (sn != NULL || rs->nbyte_class > 0) {
+			scan(rs, sn != NULL ? sn->scratch : NULL, rc->diagnostic, match.text);
 			if (rs->has_component)
-				scan(rs, sn->scratch, rc->component, match.component);
+				scan(rs, sn != NULL ? sn->scratch : NULL, rc->component,
+				    match.component);
 		}
 		classify_one(r, rc, rs, &match);
 	}

@@ -159,12 +159,44 @@ make_masks(struct bounce_rules *rs, struct rule_cond *c)
 	return true;
 }
 
+/* Is expr one bracket expression of plain bytes, "[...]" or "[^...]"
+ * (printable ASCII but "\\", "[", "]", "^" and "-", whose meaning
+ * depends on where they stand)? Then into c the bytes it matches, as
+ * Vectorscan matches it: caseless (every pattern is), and a negated set
+ * matches every other byte, newline and 8-bit ones included. */
+static bool
+byte_class_of(const char *expr, struct byte_class *c)
+{
+	const char *p = expr + 1;
+	bool negated;
+	unsigned b;
+
+	if (expr[0] != '[')
+		return false;
+	if ((negated = *p == '^'))
+		p++;
+	memset(c->in, 0, sizeof(c->in));
+	for (; *p != ']'; p++) {
+		b = (unsigned char)*p;
+		if (b < 0x20 || b > 0x7e || strchr("\\[^-", (int)b) != NULL)
+			return false;
+		c->in[b / 64] |= (uint64_t)1 << (b % 64);
+		if ((b | 0x20) >= 'a' && (b | 0x20) <= 'z')
+			c->in[(b ^ 0x20) / 64] |= (uint64_t)1 << ((b ^ 0x20) % 64);
+	}
+	if (p == expr + 1 + negated || p[1] != '\0')
+		return false;
+	for (b = 0; negated && b < 4; b++)
+		c->in[b] = ~c->in[b];
+	return true;
+}
+
 static bool
 compile(struct bounce_rules *rs, const struct rules_pattern *pat, unsigned npat,
 	char *err, size_t errlen)
 {
 	const char **expr;
-	unsigned *flags, *ids, i;
+	unsigned *flags, *ids, i, n = 0;
 	hs_compile_error_t *cerr = NULL;
 	bool ok = false;
 
@@ -178,19 +210,28 @@ compile(struct bounce_rules *rs, const struct rules_pattern *pat, unsigned npat,
 		snprintf(err, errlen, "rules: out of memory");
 		goto out;
 	}
+	/* A byte class costs Vectorscan's set-up at every scan (it may
+	 * match at the first byte): a tenth of the classifying time for
+	 * the one "[^ ]" of the rules. classify.c answers it instead. */
 	for (i = 0; i < npat; i++) {
-		expr[i] = pat[i].expr;
-		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
-		ids[i] = i;
+		if (rs->nbyte_class < RULES_MAX_BYTE_CLASSES &&
+		    byte_class_of(pat[i].expr, &rs->byte_class[rs->nbyte_class])) {
+			rs->byte_class[rs->nbyte_class++].id = i;
+			continue;
+		}
+		expr[n] = pat[i].expr;
+		flags[n] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+		ids[n++] = i;
 	}
-	if (rules_cache_load(expr, flags, npat, &rs->db))
+	if (n == 0 || rules_cache_load(expr, flags, ids, n, &rs->db))
 		goto scratch;
-	if (hs_compile_multi(expr, flags, ids, npat, HS_MODE_BLOCK, NULL, &rs->db,
+	if (hs_compile_multi(expr, flags, ids, n, HS_MODE_BLOCK, NULL, &rs->db,
 			     &cerr) != HS_SUCCESS) {
-		if (cerr != NULL && cerr->expression >= 0 && (unsigned)cerr->expression < npat)
+		if (cerr != NULL && cerr->expression >= 0 && (unsigned)cerr->expression < n)
 			snprintf(err, errlen, "%s:%u: bad pattern: %s: /%.80s/",
-				 pat[cerr->expression].file, pat[cerr->expression].line,
-				 cerr->message, pat[cerr->expression].expr);
+				 pat[ids[cerr->expression]].file,
+				 pat[ids[cerr->expression]].line,
+				 cerr->message, pat[ids[cerr->expression]].expr);
 		else
 			snprintf(err, errlen, "rules: cannot compile the patterns: %s",
 				 cerr != NULL ? cerr->message : "unknown error");
@@ -198,9 +239,9 @@ compile(struct bounce_rules *rs, const struct rules_pattern *pat, unsigned npat,
 		rs->db = NULL;
 		goto out;
 	}
-	rules_cache_store(expr, flags, npat, rs->db);
+	rules_cache_store(expr, flags, ids, n, rs->db);
 scratch:
-	if (hs_alloc_scratch(rs->db, &rs->proto) != HS_SUCCESS) {
+	if (rs->db != NULL && hs_alloc_scratch(rs->db, &rs->proto) != HS_SUCCESS) {
 		snprintf(err, errlen, "rules: out of memory for scratch space");
 		goto out;
 	}

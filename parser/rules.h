@@ -96,6 +96,15 @@ struct rule {
 	const char	*fix;
 };
 
+/* A pattern that is one bracket expression of plain bytes ("[^ ]"): it
+ * matches where a byte of the set occurs, which a loop over the text
+ * answers without Vectorscan (rules.c, classify.c). */
+struct byte_class {
+	unsigned	  id;		/* the pattern's id */
+	uint64_t	  in[4];	/* the bytes it matches, one bit each */
+};
+#define RULES_MAX_BYTE_CLASSES	16	/* more are compiled as usual */
+
 struct scratch_node {
 	hs_scratch_t		*scratch;
 	struct scratch_node	*next;
@@ -106,8 +115,10 @@ struct bounce_rules {
 	struct rule	*rule;		/* sorted: rank desc, then load order */
 	size_t		 nrule;
 
-	hs_database_t	*db;		/* NULL when no rule has a pattern */
+	hs_database_t	*db;		/* NULL when no pattern needs it */
 	unsigned	 npat;
+	struct byte_class byte_class[RULES_MAX_BYTE_CLASSES];	/* not in db */
+	unsigned	 nbyte_class;
 
 	/* The rules that may hold for a recipient (rules.c, classify.c):
 	 * those without a text condition (bits by rule index), and the
@@ -157,12 +168,13 @@ bool	rules_parse_dir(struct bounce_rules *rs, const char *dir,
 			struct rules_pattern **pats, unsigned *npat,
 			char *err, size_t errlen);
 
-/* The compiled database of exactly these patterns from the cache, or
- * false; and store one (rules_cache.c). Both fail silently. */
-bool	rules_cache_load(const char *const *expr, const unsigned *flags, unsigned n,
-			 hs_database_t **db);
-void	rules_cache_store(const char *const *expr, const unsigned *flags, unsigned n,
-			  const hs_database_t *db);
+/* The compiled database of exactly these patterns (with these ids)
+ * from the cache, or false; and store one (rules_cache.c). Both fail
+ * silently. */
+bool	rules_cache_load(const char *const *expr, const unsigned *flags,
+			 const unsigned *ids, unsigned n, hs_database_t **db);
+void	rules_cache_store(const char *const *expr, const unsigned *flags,
+			  const unsigned *ids, unsigned n, const hs_database_t *db);
 /* Vectorscan's allocators (rules_cache.c); rules_cache_load() calls it,
  * and it must come before Vectorscan allocates anything. */
 void	rules_hs_init(void);

@@ -4,8 +4,8 @@
  * Compiling the rule patterns costs Vectorscan a few hundred
  * milliseconds; loading a serialized database costs well under one. So
  * the compiled database is stored under a name that is a hash of
- * everything that went into it (library version, platform, flags, every
- * pattern), and reused when the same patterns come again. A stale or
+ * everything that went into it (library version, platform, flags and id
+ * of every pattern, every pattern), and reused when the same patterns come again. A stale or
  * damaged file is simply not used.
  *
  * Where: $BOUNCE_RULES_CACHE if set ("" or "off" disables the cache),
@@ -31,7 +31,7 @@
 
 #include "rules.h"
 
-#define CACHE_MAGIC	"BMRULES3"
+#define CACHE_MAGIC	"BMRULES4"
 #define CACHE_MAX	(64 * 1024 * 1024)
 #define CACHE_STALE	(24 * 60 * 60)	/* other databases older than this go */
 
@@ -71,7 +71,8 @@ data_sum(const char *p, size_t len)
 }
 
 static void
-make_key(struct cache_key *k, const char *const *expr, const unsigned *flags, unsigned n)
+make_key(struct cache_key *k, const char *const *expr, const unsigned *flags,
+	 const unsigned *ids, unsigned n)
 {
 	hs_platform_info_t plat;
 	const char *ver = hs_version();
@@ -87,6 +88,7 @@ make_key(struct cache_key *k, const char *const *expr, const unsigned *flags, un
 	key_add(k, &n, sizeof(n));
 	for (i = 0; i < n; i++) {
 		key_add(k, &flags[i], sizeof(flags[i]));
+		key_add(k, &ids[i], sizeof(ids[i]));
 		key_add(k, expr[i], strlen(expr[i]) + 1);
 	}
 }
@@ -168,8 +170,8 @@ rules_hs_init(void)
 }
 
 bool
-rules_cache_load(const char *const *expr, const unsigned *flags, unsigned n,
-		 hs_database_t **db)
+rules_cache_load(const char *const *expr, const unsigned *flags,
+		 const unsigned *ids, unsigned n, hs_database_t **db)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
 	enum { HEAD = sizeof(CACHE_MAGIC) - 1 + sizeof(struct cache_key) + sizeof(uint64_t) };
@@ -183,7 +185,7 @@ rules_cache_load(const char *const *expr, const unsigned *flags, unsigned n,
 
 	*db = NULL;
 	rules_hs_init();
-	make_key(&k, expr, flags, n);
+	make_key(&k, expr, flags, ids, n);
 	if (!cache_path(&k, path, sizeof(path), dir, sizeof(dir)))
 		return false;
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
@@ -240,8 +242,8 @@ drop_stale(const char *dir, const char *keep)
 }
 
 void
-rules_cache_store(const char *const *expr, const unsigned *flags, unsigned n,
-		  const hs_database_t *db)
+rules_cache_store(const char *const *expr, const unsigned *flags,
+		  const unsigned *ids, unsigned n, const hs_database_t *db)
 {
 	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX];
 	struct cache_key k;
@@ -251,7 +253,7 @@ rules_cache_store(const char *const *expr, const unsigned *flags, unsigned n,
 	uint64_t sum;
 	bool ok;
 
-	make_key(&k, expr, flags, n);
+	make_key(&k, expr, flags, ids, n);
 	if (!cache_path(&k, path, sizeof(path), dir, sizeof(dir)) ||
 	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.rules-XXXXXX", dir) >= sizeof(tmp))
 		return;

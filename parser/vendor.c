@@ -132,13 +132,13 @@ markers_compile(void)
 		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
 		ids[i] = i;
 	}
-	if (!rules_cache_load(expr, flags, n, &db)) {
+	if (!rules_cache_load(expr, flags, ids, n, &db)) {
 		if (hs_compile_multi(expr, flags, ids, n, HS_MODE_BLOCK, NULL,
 		    &db, &cerr) != HS_SUCCESS) {
 			hs_free_compile_error(cerr);
 			goto out;
 		}
-		rules_cache_store(expr, flags, n, db);
+		rules_cache_store(expr, flags, ids, n, db);
 	}
 	if (hs_alloc_scratch(db, &markers_proto) != HS_SUCCESS) {
 		hs_free_database(db);

@@ -272,6 +272,41 @@ test_conditions(void **state)
 	bounce_rules_free(rs);
 }
 
+/* A pattern that is one bracket expression is answered without
+ * Vectorscan (rules.c): the same answers, caseless, 8-bit bytes and
+ * newlines included in a negated set; other shapes are compiled. */
+static void
+test_byte_classes(void **state)
+{
+	struct fixture *fx = *state;
+	struct bounce_rules *rs;
+
+	write_rules(fx, "10-test.rules",
+	    RULE("class-and-more", "  text      /[^ ]x/\n", "suspend", "mailbox-disabled")
+	    RULE("digit", "  text      /[0-9]/\n", "mailboxfull", "mailbox-full")
+	    RULE("not-a", "  text      /[^a ]/\n", "blocked", "policy-rejected")
+	    RULE("any", "  text      /[^ ]/\n", "onhold", "unknown")
+	    RULE("fallback", "", "undefined", "unknown"));
+	rs = load(fx);
+	/* A range ("[0-9]") is left to Vectorscan. */
+	assert_int_equal(rs->nbyte_class, 2);
+	assert_string_equal(classify_reason(rs, BOUNCE_KIND_DSN, "", &(struct rcpt_in){
+	    .diagnostic = "refused 9" }), "mailboxfull");
+	assert_string_equal(classify_reason(rs, BOUNCE_KIND_DSN, "", &(struct rcpt_in){
+	    .diagnostic = "a A  aAa" }), "onhold");
+	assert_string_equal(classify_reason(rs, BOUNCE_KIND_DSN, "", &(struct rcpt_in){
+	    .diagnostic = "a A \n" }), "blocked");
+	assert_string_equal(classify_reason(rs, BOUNCE_KIND_DSN, "", &(struct rcpt_in){
+	    .diagnostic = "aa \xc3\xa9" }), "blocked");
+	assert_string_equal(classify_reason(rs, BOUNCE_KIND_DSN, "", &(struct rcpt_in){
+	    .diagnostic = "aX" }), "suspend");
+	assert_string_equal(classify_reason(rs, BOUNCE_KIND_DSN, "", &(struct rcpt_in){
+	    .diagnostic = "a" }), "onhold");
+	assert_string_equal(classify_reason(rs, BOUNCE_KIND_DSN, "", &(struct rcpt_in){
+	    .diagnostic = "   " }), "undefined");
+	bounce_rules_free(rs);
+}
+
 static void
 test_continue_temporary_hard(void **state)
 {
@@ -584,6 +619,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_specificity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_priority_and_file_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conditions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_byte_classes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_continue_temporary_hard, setup, teardown),
 		cmocka_unit_test(test_no_rules),
 		cmocka_unit_test(test_shipped_rules),
