@@ -217,6 +217,8 @@ cond_holds(const struct rule_cond *c, const struct subject *sj)
 	case COND_NOT_TEXT:
 		return !any_matched(c, sj->match->text);
 	case COND_STATUS:
+		if (c->status != NULL)
+			return rules_status_match_any(c->status, c->n, &sj->status);
 		for (i = 0; i < c->n; i++)
 			if (rules_status_match_parts(c->word[i], &sj->status))
 				return true;

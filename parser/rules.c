@@ -159,6 +159,22 @@ make_masks(struct bounce_rules *rs, struct rule_cond *c)
 	return true;
 }
 
+/* A status condition's patterns, compiled (rules_match.c); without
+ * memory, or for a word that does not compile, the words are used. */
+static void
+compile_status(struct bounce_rules *rs, struct rule_cond *c)
+{
+	struct status_pattern *sp;
+	unsigned i;
+
+	if (c->n == 0 || (sp = arena_alloc(rs->arena, c->n * sizeof(*sp))) == NULL)
+		return;
+	for (i = 0; i < c->n; i++)
+		if (!rules_status_compile(c->word[i], &sp[i]))
+			return;
+	c->status = sp;
+}
+
 /* Is expr one bracket expression of plain bytes, "[...]" or "[^...]"
  * (printable ASCII but "\\", "[", "]", "^" and "-", whose meaning
  * depends on where they stand)? Then into c the bytes it matches, as
@@ -344,6 +360,8 @@ bounce_rules_load(const char *dir, char *err, size_t errlen)
 				bounce_rules_free(rs);
 				return NULL;
 			}
+			if (r->cond[j].key == COND_STATUS)
+				compile_status(rs, &r->cond[j]);
 			if (r->cond[j].key == COND_TEXT && r->text == NULL)
 				r->text = &r->cond[j];
 		}

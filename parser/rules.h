@@ -62,6 +62,8 @@ struct rule_cond {
 	 * that "any of them matched" is a few ANDs. */
 	const struct id_mask *mask;
 	unsigned	  nmask;
+	/* A status condition's words, compiled (NULL: use the words). */
+	const struct status_pattern *status;
 };
 
 /* Which outcome fields a rule sets. */
@@ -150,9 +152,24 @@ bool	rules_status_match(const char *pattern, const char *status);
 struct status_parts {
 	int		n;		/* parts; 0: no status; -1: not a code */
 	struct span	part[3];
+	int		key[3];		/* STATUS_KEY() of a part of one to three
+					 * digits, -2 for any other part */
 };
 void	rules_status_split(const char *status, struct status_parts *);
 bool	rules_status_match_parts(const char *pattern, const struct status_parts *);
+/* A status pattern compiled once (rules.c): parts as STATUS_KEY()s or
+ * STATUS_ANY, so that a recipient's status is tried against all the
+ * patterns of a condition by comparing numbers. */
+#define STATUS_KEY(len, value)	((int)(len) * 1000 + (value))	/* "01" != "1" */
+#define STATUS_ANY		(-1)
+struct status_pattern {
+	int		n;		/* parts; 0: "none" */
+	bool		rest;		/* the last part is a "*" for any rest */
+	int		part[3];
+};
+bool	rules_status_compile(const char *pattern, struct status_pattern *);
+bool	rules_status_match_any(const struct status_pattern *, unsigned n,
+			       const struct status_parts *);
 int	rules_status_specificity(const char *pattern);
 bool	rules_reply_pattern_valid(const char *);
 bool	rules_reply_match(const char *pattern, const char *reply);

@@ -75,13 +75,83 @@ rules_status_pattern_valid(const char *pat)
 	return n == STATUS_PARTS || part_is_star(part[n - 1]);
 }
 
+/* STATUS_KEY() of a part of one to three digits, else -2. */
+static int
+part_key(struct span s)
+{
+	int value = 0;
+	size_t i;
+
+	if (!part_is_number(s))
+		return -2;
+	for (i = 0; i < s.len; i++)
+		value = value * 10 + (s.p[i] - '0');
+	return STATUS_KEY(s.len, value);
+}
+
 void
 rules_status_split(const char *status, struct status_parts *st)
 {
+	int i;
+
 	if (status[0] == '\0')
 		st->n = 0;
 	else if (!split_parts(status, st->part, STATUS_PARTS, &st->n))
 		st->n = -1;
+	for (i = 0; i < st->n; i++)
+		st->key[i] = part_key(st->part[i]);
+}
+
+bool
+rules_status_compile(const char *pat, struct status_pattern *sp)
+{
+	struct span part[STATUS_PARTS];
+	int n, i;
+
+	memset(sp, 0, sizeof(*sp));
+	if (strcmp(pat, "none") == 0)
+		return true;
+	if (!rules_status_pattern_valid(pat) || !split_parts(pat, part, STATUS_PARTS, &n))
+		return false;
+	for (i = 0; i < n; i++)
+		sp->part[i] = part_is_star(part[i]) ? STATUS_ANY : part_key(part[i]);
+	sp->n = n;
+	/* As rules_status_match_parts(): a last "*" before the third part. */
+	sp->rest = n < STATUS_PARTS && part_is_star(part[n - 1]);
+	return true;
+}
+
+/*
+ * Does any of the n compiled patterns match? The answers of
+ * rules_status_match_parts() on their words: a number part is equal
+ * where the digits are.
+ */
+bool
+rules_status_match_any(const struct status_pattern *sp, unsigned n,
+		       const struct status_parts *st)
+{
+	const struct status_pattern *end = sp + n;
+	int i;
+
+	for (; sp < end; sp++) {
+		if (sp->n == 0) {
+			if (st->n == 0)
+				return true;
+			continue;
+		}
+		if (st->n <= 0)
+			continue;
+		for (i = 0; i < sp->n; i++) {
+			if (sp->rest && i == sp->n - 1)
+				return true;
+			if (i >= st->n ||
+			    (sp->part[i] != STATUS_ANY && sp->part[i] != st->key[i]))
+				break;
+		}
+		if (i == sp->n && st->n == sp->n)
+			return true;
+	}
+	return false;
 }
 
 /*

@@ -177,6 +177,38 @@ test_status_patterns(void **state)
 	assert_int_equal(rules_status_specificity("none"), 2);
 }
 
+/* A compiled pattern answers as its words do, for every pattern and
+ * status of a grid (numbers, stars, leading zeros, odd parts). */
+static void
+test_status_compiled(void **state)
+{
+	static const char *const pats[] = {
+		"none", "*", "5.*", "4.*", "*.*.7", "*.1.1", "5.1.1", "5.1.10",
+		"5.01.1", "5.7.*", "5.7.139", "2.0.0", "*.2.2", "5.*.1", NULL
+	};
+	static const char *const codes[] = {
+		"", "5", "5.1", "5.1.1", "5.1.10", "5.01.1", "5.7.139", "4.4.7",
+		"4.2.2", "44.1.1", "5.1.1.1", "5..1", ".1.1", "5.1.x", "5.x.1",
+		"n", "2.0.0", "5.1.1234", "5.2.1", NULL
+	};
+	struct status_pattern sp;
+	struct status_parts st;
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; pats[i] != NULL; i++) {
+		assert_true(rules_status_compile(pats[i], &sp));
+		for (j = 0; codes[j] != NULL; j++) {
+			rules_status_split(codes[j], &st);
+			if (rules_status_match_any(&sp, 1, &st) !=
+			    rules_status_match_parts(pats[i], &st))
+				fail_msg("pattern %s, status \"%s\"", pats[i], codes[j]);
+		}
+	}
+	assert_false(rules_status_compile("5.7", &sp));
+	assert_false(rules_status_compile("5.1.1234", &sp));
+}
+
 static void
 test_reply_patterns(void **state)
 {
@@ -267,6 +299,7 @@ main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_err_buffer_bounds),
 		cmocka_unit_test(test_status_patterns),
+		cmocka_unit_test(test_status_compiled),
 		cmocka_unit_test(test_reply_patterns),
 		cmocka_unit_test(test_cache),
 	};
