@@ -371,6 +371,14 @@ bounce_classify(struct bounce_report *r, const struct bounce_rules *crs)
 	for (i = 0; i < r->nrcpt; i++) {
 		struct bounce_recipient *rc = &r->rcpt[i];
 
+		/* Many recipients of one report often share one text: the
+		 * previous recipient's matches serve again. */
+		if (i > 0 && strcmp(rc->diagnostic, r->rcpt[i - 1].diagnostic) == 0 &&
+		    (!rs->has_component ||
+		     strcmp(rc->component, r->rcpt[i - 1].component) == 0)) {
+			classify_one(r, rc, rs, &match);
+			continue;
+		}
 		memset(match.text, 0, nword * sizeof(match.text[0]));
 		memset(match.component, 0, nword * sizeof(match.component[0]));
 		/* Without scratch space (out of memory) no pattern of the
