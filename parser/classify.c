@@ -187,6 +187,7 @@ struct subject {
 	const struct bounce_recipient	*rc;
 	const struct match_set		*match;
 	struct status_parts		 status;	/* rc->status, split */
+	bool				 hosts;		/* remote, reporting set */
 	char				 remote[HOST_MAX];
 	char				 reporting[HOST_MAX];
 };
@@ -204,7 +205,7 @@ any_matched(const struct rule_cond *c, const uint64_t *set)
 }
 
 static bool
-cond_holds(const struct rule_cond *c, const struct subject *sj)
+cond_holds(const struct rule_cond *c, struct subject *sj)
 {
 	const struct bounce_recipient *rc = sj->rc;
 	unsigned i;
@@ -237,6 +238,12 @@ cond_holds(const struct rule_cond *c, const struct subject *sj)
 	case COND_VENDOR:
 		return glob_any(c, sj->report->vendor);
 	case COND_REMOTE:
+		/* The host names only when a rule asks: few get this far. */
+		if (!sj->hosts) {
+			host_name(rc->remote_mta, sj->remote, sizeof(sj->remote));
+			host_name(sj->report->reporting_mta, sj->reporting, sizeof(sj->reporting));
+			sj->hosts = true;
+		}
 		return glob_any(c, sj->remote) || glob_any(c, sj->reporting);
 	case COND_DIAGTYPE:
 		return glob_any(c, rc->diagnostic_type);
@@ -245,7 +252,7 @@ cond_holds(const struct rule_cond *c, const struct subject *sj)
 }
 
 static bool
-rule_holds(const struct rule *r, const struct subject *sj)
+rule_holds(const struct rule *r, struct subject *sj)
 {
 	unsigned i;
 
@@ -297,16 +304,18 @@ static void
 classify_one(struct bounce_report *r, struct bounce_recipient *rc,
 	     const struct bounce_rules *rs, const struct match_set *match)
 {
-	struct subject sj = { .report = r, .rc = rc, .match = match };
+	struct subject sj;	/* not zeroed: the host buffers are set when asked */
 	const char *summary = "", *fix = "";
 	uint64_t cand[RULES_MAX_RULES / 64], bits;
 	unsigned have = 0;
 	bool hard = false, done = false;
 	size_t w;
 
+	sj.report = r;
+	sj.rc = rc;
+	sj.match = match;
+	sj.hosts = false;
 	rules_status_split(rc->status, &sj.status);
-	host_name(rc->remote_mta, sj.remote, sizeof(sj.remote));
-	host_name(r->reporting_mta, sj.reporting, sizeof(sj.reporting));
 	rc->reason = "undefined";
 	rc->category = "unknown";
 	rc->owner = "none";
