@@ -110,6 +110,7 @@ config_defaults(struct config *cfg)
 	cfg->log_level = LOG_INFO;
 	snprintf(cfg->rules_dir, sizeof(cfg->rules_dir), "%s", BOUNCE_RULES_DIR);
 	cfg->max_scan_bytes = DEFAULT_SCAN_BYTES;
+	cfg->max_connections = CONFIG_CONNS_DEFAULT;
 	cfg->mode = MODE_ROUTE;
 	snprintf(cfg->header_prefix, sizeof(cfg->header_prefix), "X-Bounce-");
 }
@@ -177,6 +178,24 @@ set_size(struct cursor *c, size_t *dst, const char *key, const char *val)
 	if (n < MIN_SCAN_BYTES || n > MAX_SCAN_BYTES)
 		return fail(c, "%s: %llu is outside %d..%d", key, n, MIN_SCAN_BYTES, MAX_SCAN_BYTES);
 	*dst = (size_t)n;
+	return true;
+}
+
+/* A plain decimal count within lo..hi. */
+static bool
+set_count(struct cursor *c, unsigned *dst, const char *key, const char *val,
+	  unsigned lo, unsigned hi)
+{
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(val, &end, 10);
+	if (errno != 0 || end == val || *end != '\0' || val[0] < '0' || val[0] > '9')
+		return fail(c, "%s: \"%s\" is not a number", key, val);
+	if (n < lo || n > hi)
+		return fail(c, "%s: %lu is outside %u..%u", key, n, lo, hi);
+	*dst = (unsigned)n;
 	return true;
 }
 
@@ -398,13 +417,13 @@ config_routes_for(const struct config *cfg, const char *category,
 enum key {
 	K_SOCKET, K_SOCKETMODE, K_SOCKETGROUP, K_USERID, K_PIDFILE, K_SYSLOG,
 	K_FACILITY, K_LOGLEVEL, K_RULESDIR, K_MAXSCAN, K_MODE, K_ROUTE,
-	K_PREFIX, K_EVENTLOG, K_COUNT
+	K_PREFIX, K_EVENTLOG, K_MAXCONNS, K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
 	"Socket", "SocketMode", "SocketGroup", "UserID", "PidFile", "Syslog",
 	"SyslogFacility", "LogLevel", "RulesDir", "MaxScanBytes", "Mode",
-	"Route", "HeaderPrefix", "EventLog",
+	"Route", "HeaderPrefix", "EventLog", "MaxConnections",
 };
 
 static bool
@@ -444,6 +463,9 @@ set_key(struct cursor *c, struct config *cfg, enum key k, char *val)
 		return set_prefix(c, cfg->header_prefix, sizeof(cfg->header_prefix), val);
 	case K_EVENTLOG:
 		return set_path(c, cfg->event_log, sizeof(cfg->event_log), "EventLog", val);
+	case K_MAXCONNS:
+		return set_count(c, &cfg->max_connections, "MaxConnections", val,
+		    1, CONFIG_CONNS_MAX);
 	case K_COUNT:
 		break;
 	}

@@ -18,6 +18,8 @@
 #define CONFIG_PREFIX_MAX	40	/* HeaderPrefix */
 #define CONFIG_ROUTES_MAX	64
 #define CONFIG_ERR_MAX		(CONFIG_PATH_MAX + 256)
+#define CONFIG_CONNS_DEFAULT	1000	/* MaxConnections */
+#define CONFIG_CONNS_MAX	10000
 
 enum config_mode {
 	MODE_ROUTE,		/* annotate and apply Route lines */
@@ -53,6 +55,7 @@ struct config {
 	int	log_level;			/* LOG_ERR .. LOG_DEBUG */
 	char	rules_dir[CONFIG_PATH_MAX];
 	size_t	max_scan_bytes;
+	unsigned max_connections;		/* MTA connections served at once */
 	enum config_mode mode;
 	char	header_prefix[CONFIG_PREFIX_MAX + 1];
 	char	event_log[CONFIG_PATH_MAX];

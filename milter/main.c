@@ -116,7 +116,8 @@ serve(struct runtime *rt, bool foreground)
 		log_msg(LOG_ERR, "UserID: %s", err);
 		return EX_NOUSER;
 	}
-	if (!milter_open(cfg->socket, overrides.debug, err, sizeof(err))) {
+	if (!milter_open(cfg->socket, overrides.debug, cfg->max_connections,
+	    err, sizeof(err))) {
 		log_msg(LOG_ERR, "%s", err);
 		return EX_UNAVAILABLE;
 	}

@@ -15,7 +15,7 @@
  *
  * One thread per MTA connection, blocked in read(); Postfix opens one
  * connection per SMTP session, so threads follow the sessions in
- * progress (capped at CONN_MAX). The threads are kept and reused: a
+ * progress (capped at MaxConnections). The threads are kept and reused: a
  * worker whose connection ends waits for the next one, and retires only
  * after IDLE_RETIRE seconds without one (IDLE_KEEP always stay). Bounces
  * usually come one per SMTP session, and a new thread per connection
@@ -62,7 +62,6 @@
 #include "session.h"
 #include "wire.h"
 
-#define CONN_MAX	1000		/* connections served at once */
 #define READ_TIMEOUT	3600		/* seconds an MTA may stay silent */
 #define WRITE_TIMEOUT	300
 #define STOP_WAIT_MS	5000
@@ -100,8 +99,9 @@ static struct {
 	pthread_cond_t	 work;		/* a connection was queued */
 	unsigned	 threads;	/* started and not retired */
 	unsigned	 idle;		/* waiting, no connection promised */
+	unsigned	 max;		/* MaxConnections: threads at most */
 	unsigned	 head, queued;	/* handed over, not yet taken */
-	struct conn	 queue[CONN_MAX];
+	struct conn	*queue;		/* max: one per idle worker at most */
 } pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER };
 
 static bool
@@ -221,11 +221,16 @@ open_inet(const char *spec, char *err, size_t errlen)
 }
 
 bool
-milter_open(const char *spec, int debug, char *err, size_t errlen)
+milter_open(const char *spec, int debug, unsigned max_conns, char *err, size_t errlen)
 {
 	const char *path = daemon_unix_path(spec);
 
 	lis.debug = debug;
+	pool.max = max_conns > 0 ? max_conns : 1;
+	if ((pool.queue = calloc(pool.max, sizeof(*pool.queue))) == NULL) {
+		snprintf(err, errlen, "out of memory for %u connections", pool.max);
+		return false;
+	}
 	if (path != NULL)
 		return open_unix(path, err, errlen);
 	if (strncmp(spec, "inet:", 5) == 0 || strncmp(spec, "inet6:", 6) == 0)
@@ -370,14 +375,14 @@ worker(void *arg)
 			return NULL;
 		}
 		c = pool.queue[pool.head];
-		pool.head = (pool.head + 1) % CONN_MAX;
+		pool.head = (pool.head + 1) % pool.max;
 		pool.queued--;
 		pthread_mutex_unlock(&pool.lock);
 	}
 }
 
 /* Hand fd to a free worker, or start one; refused (closed, so the MTA
- * applies its default action) when CONN_MAX are busy. */
+ * applies its default action) when pool.max are busy. */
 static void
 start_connection(int fd)
 {
@@ -390,18 +395,19 @@ start_connection(int fd)
 	pthread_mutex_lock(&pool.lock);
 	if (pool.idle > 0) {
 		pool.idle--;
-		pool.queue[(pool.head + pool.queued) % CONN_MAX] = c;
+		pool.queue[(pool.head + pool.queued) % pool.max] = c;
 		pool.queued++;
 		/* Woken after the unlock, the worker need not wait for it. */
 		pthread_mutex_unlock(&pool.lock);
 		pthread_cond_signal(&pool.work);
 		return;
 	}
-	if (pool.threads >= CONN_MAX) {
+	if (pool.threads >= pool.max) {
 		pthread_mutex_unlock(&pool.lock);
 		if (time(NULL) - warned >= WARN_EVERY) {
-			log_msg(LOG_WARNING, "more than %d MTA connections at once; "
-			    "refusing new ones (the MTA applies its default action)", CONN_MAX);
+			log_msg(LOG_WARNING, "more than %u MTA connections at once "
+			    "(MaxConnections); refusing new ones (the MTA applies its "
+			    "default action)", pool.max);
 			warned = time(NULL);
 		}
 		close(fd);

@@ -33,6 +33,7 @@ SyslogFacility	local3
 LogLevel	debug
 RulesDir	$TOP/rules
 MaxScanBytes	512K
+MaxConnections	200
 Mode		route
 HeaderPrefix	X-Bounce-
 EventLog	$T/events.jsonl
@@ -59,6 +60,10 @@ badconf "NoSuchKey yes" "unknown key"
 badconf "Syslog maybe" "not yes or no"
 badconf "MaxScanBytes 12Q" "not a size"
 badconf "MaxScanBytes 1" "outside"
+badconf "MaxConnections 0" "outside 1..10000"
+badconf "MaxConnections 10001" "outside 1..10000"
+badconf "MaxConnections 12x" "not a number"
+badconf "MaxConnections -5" "not a number"
 badconf "Mode sideways" "Mode"
 badconf "Route mailbox-missing redirect" "needs one ADDRESS"
 badconf "Route no-such-category tag" "unknown category"

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-# conns.py SOCKET PID - many short MTA connections, and the worker pool.
+# conns.py SOCKET PID [MAX] - many short MTA connections, and the worker
+# pool.
 #
 # Postfix opens a milter connection per SMTP session, and bounces mostly
 # come one per session, so the milter sees many short connections. This
@@ -7,17 +8,22 @@
 # the protocol (SMFIC_OPTNEG) and quitting, and checks from /proc/PID/task
 # that every one was answered, that the threads stay bounded by the
 # connections open at once, and that connections are served by threads
-# already there (a pool) rather than by a new thread each.
+# already there (a pool) rather than by a new thread each. With MAX (the
+# milter's MaxConnections, above CONCURRENT), MAX + EXTRA connections at
+# once: MAX are answered, the others closed unanswered.
 import os
 import socket
 import struct
 import sys
+import time
 
 SEQUENTIAL = 200
 CONCURRENT = 50
 SLACK = 10          # a worker may not be back in the pool yet: a new one
+EXTRA = 5
 
 sock_path, pid = sys.argv[1], sys.argv[2]
+cap = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 failed = False
 
 
@@ -46,8 +52,11 @@ def take(s, n):
 
 
 def negotiate(s):
-    s.sendall(packet(b"O", struct.pack("!III", 6, 0x1ff, 0x1fffff)))
-    head = take(s, 4)
+    try:
+        s.sendall(packet(b"O", struct.pack("!III", 6, 0x1ff, 0x1fffff)))
+        head = take(s, 4)
+    except OSError:     # refused: closed
+        return False
     if len(head) < 4:
         return False
     reply = take(s, struct.unpack("!I", head)[0])
@@ -63,8 +72,11 @@ def connect():
 
 def quit(s):
     # Wait for the milter to hang up, so that its worker is free again.
-    s.sendall(packet(b"Q"))
-    take(s, 1)
+    try:
+        s.sendall(packet(b"Q"))
+        take(s, 1)
+    except OSError:     # refused: closed already
+        pass
     s.close()
 
 
@@ -104,4 +116,13 @@ second = concurrently("second burst", len(tids()))
 check(len(second - first) <= SLACK,
       "second burst served by the threads of the first: %d new"
       % len(second - first))
+
+if cap:
+    time.sleep(0.3)     # every worker back in the pool
+    conns = [connect() for _ in range(cap + EXTRA)]
+    served = sum(negotiate(s) for s in conns)
+    for s in conns:
+        quit(s)
+    check(served == cap, "MaxConnections %d: %d of %d connections at once answered"
+          % (cap, served, cap + EXTRA))
 sys.exit(1 if failed else 0)

@@ -75,7 +75,7 @@ free_port() {
 }
 
 echo "  milter: $BIN"
-conf base
+conf base "MaxConnections 60"
 start base "unix:$T/base.sock"
 for s in dsn.lua forged.lua failopen.lua close.lua; do
 	mt base $s "unix:$T/base.sock"
@@ -90,7 +90,10 @@ for junk in (b"", b"\0\0\0\5Ogarbage", b"\xff" * 70000, b"\0\0\0\1Q"):
     s.close()
 PY
 # Many short connections: served by a bounded pool of reused threads.
-python3 "$HERE/conns.py" "$T/base.sock" "$MILTER_PID" || FAILED=1
+python3 "$HERE/conns.py" "$T/base.sock" "$MILTER_PID" 60 || FAILED=1
+grep -q 'more than 60 MTA connections at once (MaxConnections)' "$T/base.log" &&
+	echo "  PASS: refusing beyond MaxConnections is logged" ||
+	{ echo "FAIL: no warning about MaxConnections"; FAILED=1; }
 mt base dsn.lua "unix:$T/base.sock"
 grep -q '"queue_id":"4TESTQID"' "$T/base.events" &&
 	echo "  PASS: EventLog has JSON lines with the queue id" ||
