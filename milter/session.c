@@ -26,6 +26,13 @@
  *    instead of 204 (test/bench/growth.sh). Cost must stay flat.
  * The no-reply steps are asked for only when server.c says the MTA will
  * not stall for them (see there: TCP's delayed ACK).
+ *
+ * Each field we add costs Postfix's cleanup four system calls (it appends
+ * the field to the queue file, then links it in): 16 of the 41 a bounce
+ * adds to Postfix's 328 (strace, 1,000 bounces). The fields stay: mail is
+ * filed and routed by them. Most of the rest is Postfix handing the
+ * milter connection from smtpd to cleanup for every message, and the
+ * two round trips.
  */
 #include <stdatomic.h>
 #include <stdint.h>
