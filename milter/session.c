@@ -11,13 +11,10 @@
  *    redirect route needs the list (SMFIP_NO*). The MTA still sends each
  *    stage's macros; cutting them to the queue id (SMFIF_SETSYMLIST)
  *    made no difference we could measure, so the defaults stay;
- *  - no answer to MAIL, RCPT, each header field and the end of the header
- *    (SMFIP_NR_*): Postfix then sends the header, its end and the first
- *    body chunk in one write and waits once, for the chunk's answer. That
- *    answer accepts ordinary mail (no more of it is sent), so ordinary
- *    mail still costs one round trip and a bounce two instead of three
- *    (end of header, body, end of message);
- *  - a report's body is skipped past MaxScanBytes (SMFIP_SKIP).
+ *  - no answer to MAIL, RCPT and each header field (SMFIP_NR_*): Postfix
+ *    then sends the whole header in one write and waits once, at its end;
+ *  - at the end of the header ordinary mail is accepted (no body is sent)
+ *    and a report's body is skipped past MaxScanBytes (SMFIP_SKIP).
  *    Body chunks are answered: with SMFIP_NR_BODY a small bounce saved a
  *    round trip (0.095 ms of Postfix and milter CPU), but an MTA never
  *    reads an answer it was told not to wait for, so no skip can be
@@ -49,8 +46,7 @@
 #define OUR_ACTS	(SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT | \
 			 SMFIF_DELRCPT | SMFIF_QUARANTINE)
 #define NO_REPLY	(SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | \
-			 SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_HDR | SMFIP_NR_UNKN | \
-			 SMFIP_NR_EOH)
+			 SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_HDR | SMFIP_NR_UNKN)
 
 struct session {
 	struct msg	*msg;		/* the message in progress, or NULL */
@@ -236,28 +232,28 @@ header(struct session *s, const struct wire_packet *p, struct wire_out *out)
 	return true;
 }
 
-/* Ordinary mail is accepted here; without an answer to the end of the
- * header (SMFIP_NR_EOH) that accept goes with the first body chunk's. */
 static void
 eoh(struct session *s, struct wire_out *out)
 {
-	if (s->msg != NULL && !s->pass) {
-		msg_set_queue_id(s->msg, s->qid);
-		if (msg_eoh(s->msg) != MSG_ACCEPT) {
-			answer(s, out, SMFIP_NR_EOH, SMFIR_CONTINUE);
-			return;
-		}
+	if (s->msg == NULL || s->pass) {
+		end_msg(s);
+		wire_reply(out, SMFIR_ACCEPT);
+		return;
 	}
-	end_msg(s);
-	answer(s, out, SMFIP_NR_EOH, SMFIR_ACCEPT);
+	msg_set_queue_id(s->msg, s->qid);
+	if (msg_eoh(s->msg) == MSG_ACCEPT) {
+		end_msg(s);
+		wire_reply(out, SMFIR_ACCEPT);
+		return;
+	}
+	wire_reply(out, SMFIR_CONTINUE);
 }
 
 static void
 body(struct session *s, const struct wire_packet *p, struct wire_out *out)
 {
-	if (s->msg == NULL || s->pass)
-		wire_reply(out, SMFIR_ACCEPT);
-	else if (msg_body(s->msg, p->data, p->len) == MSG_SKIP && (s->steps & SMFIP_SKIP))
+	if (s->msg != NULL && msg_body(s->msg, p->data, p->len) == MSG_SKIP &&
+	    (s->steps & SMFIP_SKIP))
 		wire_reply(out, SMFIR_SKIP);
 	else
 		wire_reply(out, SMFIR_CONTINUE);
@@ -318,9 +314,8 @@ eom(struct session *s, const struct wire_packet *p, struct wire_out *out)
 	int final = SMFIR_CONTINUE;
 	size_t i;
 
-	if (s->msg == NULL || s->pass) {
+	if (s->msg == NULL) {
 		end_msg(s);
-		s->pass = false;
 		wire_reply(out, SMFIR_CONTINUE);
 		return;
 	}

@@ -7,9 +7,7 @@ local function message(what, fields, body, chunk)
 	envelope(conn, "<>", { "<carol@e2e.test>" })
 	local r = send_headers(conn, fields)
 	if r ~= SMFIR_ACCEPT then
-		r = send_body(conn, body, chunk)
-	end
-	if r ~= SMFIR_ACCEPT then
+		send_body(conn, body, chunk)
 		check(mt.eom(conn) == nil, what .. ": eom")
 		r = expect_open(conn, what .. ": end of message")
 		expect_safe(conn, "X-Bounce-Diagnosis")

@@ -3,13 +3,12 @@
 -- them is let go at the end of the header.
 dofile(lib)
 
--- Ordinary mail: accepted after the header (with the first body chunk's
--- answer when the end of the header gets none), nothing read further.
+-- Ordinary mail: accepted at end of header, nothing read further.
 local conn = connect()
 local r = send_fixture(conn, "ordinary.eml", "<judy@example.org>")
-check(r == SMFIR_ACCEPT, "ordinary mail: reply " .. reply_name(r) .. ", wanted accept")
+check(r == SMFIR_ACCEPT, "ordinary mail: end of header reply " .. reply_name(r) .. ", wanted accept")
 mt.disconnect(conn)
-mt.echo("PASS: ordinary mail accepted after its header")
+mt.echo("PASS: ordinary mail accepted at end of header")
 
 -- Ordinary mail with three copies in mixed case and two other names.
 conn = connect()

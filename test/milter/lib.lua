@@ -101,21 +101,18 @@ function send_headers(conn, fields)
 		end
 	end
 	check(mt.eoh(conn) == nil, "eoh")
-	if mt.test_option(conn, SMFIP_NR_EOH) then
-		return SMFIR_CONTINUE	-- the verdict comes with the first body chunk
-	end
 	return expect_open(conn, "end of header")
 end
 
 -- Body in chunks of chunk bytes (cut anywhere, mid-line and mid-CRLF).
--- Returns the last reply; stops early when the milter says skip or accept.
+-- Returns the last reply; stops early when the milter says skip.
 function send_body(conn, body, chunk)
 	local pos, last = 1, SMFIR_CONTINUE
 	chunk = chunk or 65535
 	while pos <= #body do
 		check(mt.bodystring(conn, body:sub(pos, pos + chunk - 1)) == nil, "body")
 		last = expect_open(conn, "body chunk")
-		if last == SMFIR_SKIP or last == SMFIR_ACCEPT then
+		if last == SMFIR_SKIP then
 			break
 		end
 		pos = pos + chunk
@@ -123,9 +120,7 @@ function send_body(conn, body, chunk)
 	return last
 end
 
--- A whole message from a fixture; returns the accept that ended it early
--- (at the end of the header, or with SMFIP_NR_EOH at the first body
--- chunk), else the end of message reply.
+-- A whole message from a fixture; returns the EOH reply (accept ends it).
 function send_fixture(conn, name, sender, rcpts, chunk)
 	local fields, body = read_message(fixtures .. "/" .. name)
 	envelope(conn, sender, rcpts or { "<carol@e2e.test>" })
@@ -133,9 +128,7 @@ function send_fixture(conn, name, sender, rcpts, chunk)
 	if r == SMFIR_ACCEPT then
 		return r
 	end
-	if send_body(conn, body, chunk) == SMFIR_ACCEPT then
-		return SMFIR_ACCEPT
-	end
+	send_body(conn, body, chunk)
 	check(mt.eom(conn) == nil, "eom")
 	return expect_open(conn, "end of message")
 end

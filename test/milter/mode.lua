@@ -19,7 +19,7 @@ mt.disconnect(conn)
 conn = connect()
 r = send_fixture(conn, "forged.eml", "<mallory@example.net>")
 if mode == "log" then
-	check(r == SMFIR_ACCEPT, "log: forged ordinary mail not accepted after its header")
+	check(r == SMFIR_ACCEPT, "log: forged ordinary mail not accepted at end of header")
 else
 	check(mt.eom_check(conn, MT_HDRDELETE, "X-Bounce-Category"), "annotate: forged field kept")
 end

@@ -1,9 +1,7 @@
 /*
  * session_test.c - milter/wire.c and milter/session.c: the protocol as
  * an MTA speaks it, fed byte by byte or in one piece; what is asked for
- * at negotiation; ordinary mail accepted at the end of its header (the
- * answer goes with the first body chunk's when the MTA waits for none
- * at the end of the header), forged
+ * at negotiation; ordinary mail accepted at the end of its header, forged
  * fields deleted, bounces annotated, bodies skipped; and broken or
  * random input ending the connection without harm.
  */
@@ -262,11 +260,10 @@ negotiation_asks_for_little(void **state)
 	assert_true(steps & SMFIP_NODATA);
 	assert_true(steps & SMFIP_NR_MAIL);
 	assert_true(steps & SMFIP_NR_HDR);
-	assert_true(steps & SMFIP_NR_EOH);
 	assert_true(steps & SMFIP_SKIP);
-	/* Headers, end of header and body are read; body chunks answered. */
+	/* Headers, end of header and body are read and answered. */
 	assert_false(steps & (SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOBODY | SMFIP_NOMAIL));
-	assert_false(steps & (SMFIP_NR_BODY | SMFIP_HDR_LEADSPC));
+	assert_false(steps & (SMFIP_NR_EOH | SMFIP_NR_BODY | SMFIP_HDR_LEADSPC));
 	wire_out_free(&out);
 	session_free(s);
 }
@@ -286,7 +283,7 @@ negotiation_without_no_reply(void **state)
 	parse_answers(&out, &a);
 	steps = u32_at(a.data[0] + 8);
 	assert_false(steps & (SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_DATA |
-	    SMFIP_NR_EOH | SMFIP_NODATA));
+	    SMFIP_NODATA));
 	assert_true(steps & SMFIP_NOCONNECT);
 	wire_out_free(&out);
 	session_free(s);
@@ -313,9 +310,8 @@ negotiation_within_the_offer(void **state)
 	session_free(s);
 }
 
-/* With no-reply steps the only answer to an ordinary message is one
- * accept: to the first body chunk, or at the end of the message when
- * there is no body; without them, at the end of its header. */
+/* With no-reply steps the only answer to an ordinary message is the
+ * accept at the end of its header. */
 static void
 ordinary_mail_one_answer(void **state)
 {
@@ -334,36 +330,7 @@ ordinary_mail_one_answer(void **state)
 	put_packet(&mta, SMFIC_EOH, "", 0);
 	assert_true(feed(s, &mta, SIZE_MAX, &out));
 	parse_answers(&out, &a);
-	assert_string_equal(a.cmds, "O");
-	assert_int_equal(session_messages_open(), 0);
-	mta.len = 0;
-	put_packet(&mta, SMFIC_BODY, "See you.\r\n", 10);
-	assert_true(feed(s, &mta, SIZE_MAX, &out));
-	parse_answers(&out, &a);
 	assert_string_equal(a.cmds, "Oa");
-	/* The next one has no body: accepted at its end. */
-	mta.len = 0;
-	put_envelope(&mta, "<judy@example.org>");
-	put_strings(&mta, SMFIC_HEADER, "Subject", "empty", NULL);
-	put_packet(&mta, SMFIC_EOH, "", 0);
-	put_packet(&mta, SMFIC_BODYEOB, "", 0);
-	assert_true(feed(s, &mta, SIZE_MAX, &out));
-	parse_answers(&out, &a);
-	assert_string_equal(a.cmds, "Oac");
-	wire_out_free(&out);
-	session_free(s);
-
-	/* An MTA that waits for every step. */
-	s = session_new(false, 1, false);
-	out.len = 0;
-	mta.len = 0;
-	put_optneg(&mta, 6, ALL_ACTS, ALL_STEPS);
-	put_envelope(&mta, "<judy@example.org>");
-	put_strings(&mta, SMFIC_HEADER, "From", "Judy <judy@example.org>", NULL);
-	put_packet(&mta, SMFIC_EOH, "", 0);
-	assert_true(feed(s, &mta, SIZE_MAX, &out));
-	parse_answers(&out, &a);
-	assert_string_equal(a.cmds, "Occa");
 	assert_int_equal(session_messages_open(), 0);
 	wire_out_free(&out);
 	session_free(s);
@@ -392,14 +359,14 @@ forged_fields_deleted(void **state)
 	put_packet(&mta, SMFIC_BODYEOB, "", 0);
 	assert_true(feed(s, &mta, SIZE_MAX, &out));
 	parse_answers(&out, &a);
-	/* Body skipped (not a report), three deletes, end. */
-	assert_string_equal(a.cmds, "Osmmmc");
-	assert_int_equal(u32_at(a.data[2]), 2);
-	assert_string_equal((const char *)a.data[2] + 4, "X-Bounce-Category");
-	assert_int_equal(a.data[2][4 + strlen("X-Bounce-Category") + 1], '\0');
-	assert_int_equal(u32_at(a.data[3]), 1);
+	/* EOH continue, body skipped (not a report), three deletes, end. */
+	assert_string_equal(a.cmds, "Ocsmmmc");
+	assert_int_equal(u32_at(a.data[3]), 2);
+	assert_string_equal((const char *)a.data[3] + 4, "X-Bounce-Category");
+	assert_int_equal(a.data[3][4 + strlen("X-Bounce-Category") + 1], '\0');
 	assert_int_equal(u32_at(a.data[4]), 1);
-	assert_string_equal((const char *)a.data[4] + 4, "X-Bounce-Summary");
+	assert_int_equal(u32_at(a.data[5]), 1);
+	assert_string_equal((const char *)a.data[5] + 4, "X-Bounce-Summary");
 	wire_out_free(&out);
 	session_free(s);
 }
@@ -430,9 +397,10 @@ bounce_annotated_however_read(void **state)
 		assert_false(feed(s, &mta, chunks[i], &out));	/* QUIT ends it */
 		parse_answers(&out, &a);
 		assert_int_equal(a.cmds[0], SMFIC_OPTNEG);
-		assert_int_equal(a.cmds[1], SMFIR_CONTINUE);	/* body */
+		assert_int_equal(a.cmds[1], SMFIR_CONTINUE);	/* EOH */
+		assert_int_equal(a.cmds[2], SMFIR_CONTINUE);	/* body */
 		assert_int_equal(a.cmds[a.n - 1], SMFIR_CONTINUE);
-		for (k = 2; k + 1 < a.n; k++) {
+		for (k = 3; k + 1 < a.n; k++) {
 			assert_int_equal(a.cmds[k], SMFIR_ADDHEADER);
 			if (strcmp((const char *)a.data[k], "X-Bounce-Category") == 0) {
 				assert_string_equal((const char *)a.data[k] + 18, "mailbox-missing");
@@ -474,9 +442,9 @@ long_body_skipped(void **state)
 		put_packet(&mta, SMFIC_BODY, chunk, sizeof(chunk));
 	assert_true(feed(s, &mta, SIZE_MAX, &out));
 	parse_answers(&out, &a);
-	assert_int_equal(a.cmds[1], SMFIR_CONTINUE);	/* the first chunk */
+	assert_int_equal(a.cmds[1], SMFIR_CONTINUE);
 	assert_non_null(strchr(a.cmds, SMFIR_SKIP));
-	assert_true(strchr(a.cmds, SMFIR_SKIP) - a.cmds <= 1 + 17);
+	assert_true(strchr(a.cmds, SMFIR_SKIP) - a.cmds <= 2 + 17);
 	wire_out_free(&out);
 	session_free(s);
 	assert_int_equal(session_messages_open(), 0);
@@ -505,7 +473,6 @@ abort_and_new_client(void **state)
 	put_envelope(&mta, "<judy@example.org>");
 	put_strings(&mta, SMFIC_HEADER, "Subject", "hello", NULL);
 	put_packet(&mta, SMFIC_EOH, "", 0);
-	put_packet(&mta, SMFIC_BODY, "hi\r\n", 4);
 	assert_true(feed(s, &mta, SIZE_MAX, &out));
 	parse_answers(&out, &a);
 	assert_string_equal(a.cmds, "Oa");
