@@ -324,8 +324,35 @@ byte_kind(struct span v, size_t i)
 	return 0;
 }
 
+#ifdef __SSE2__
+/* What decoding could change in the sixteen bytes at v.p[i] (RAW_*),
+ * all at once: controls other than tab, CR and LF, 8-bit bytes (signed,
+ * they are below 0x20 too) and "=?" (the bytes before come from a second
+ * load, one byte back; the byte before the value is none: a zero). */
+static unsigned
+block_kind(struct span v, size_t i, __m128i b)
+{
+	__m128i before = i > 0 ?
+	    _mm_loadu_si128((const __m128i *)(const void *)(v.p + i - 1)) :
+	    _mm_slli_si128(b, 1);
+	__m128i folds = _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('\t')),
+	    _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('\r')),
+	    _mm_cmpeq_epi8(b, _mm_set1_epi8('\n'))));
+	__m128i decodes = _mm_or_si128(
+	    _mm_andnot_si128(folds, _mm_cmplt_epi8(b, _mm_set1_epi8(0x20))),
+	    _mm_and_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('?')),
+	    _mm_cmpeq_epi8(before, _mm_set1_epi8('='))));
+
+	if (_mm_movemask_epi8(decodes) != 0)
+		return RAW_DECODES;
+	return _mm_movemask_epi8(folds) != 0 ? RAW_FOLDS : 0;
+}
+#endif
+
 /* What decoding could change in raw value v (RAW_*): sixteen bytes at
- * a time while none is a control, 8-bit or '?' (of "=?"). */
+ * a time while none is a control, 8-bit or '?'; a block with one is
+ * asked in full (folded values have a tab or CR LF in most blocks).
+ * Byte by byte only a value shorter than a block. */
 static unsigned
 raw_kind(struct span v)
 {
@@ -335,15 +362,19 @@ raw_kind(struct span v)
 #ifdef __SSE2__
 	const __m128i space = _mm_set1_epi8(0x20), question = _mm_set1_epi8('?');
 
-	for (; i + 16 <= v.len; i += 16) {
-		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(v.p + i));
-		/* Signed: the bytes above 0x7f are below 0x20 too. */
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-		    _mm_cmplt_epi8(b, space), _mm_cmpeq_epi8(b, question)));
+	/* The last block is moved back to end with the value: asking a
+	 * byte twice changes no answer. */
+	for (; i < v.len && v.len >= 16; i += 16) {
+		__m128i b;
 
-		for (; m != 0; m &= m - 1)
-			if ((kind |= byte_kind(v, i + (size_t)__builtin_ctz(m))) & RAW_DECODES)
-				return kind;
+		if (i + 16 > v.len)
+			i = v.len - 16;
+		b = _mm_loadu_si128((const __m128i *)(const void *)(v.p + i));
+		/* Signed: the bytes above 0x7f are below 0x20 too. */
+		if (_mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(b, space),
+		    _mm_cmpeq_epi8(b, question))) != 0 &&
+		    (kind |= block_kind(v, i, b)) & RAW_DECODES)
+			return kind;
 	}
 #endif
 	for (; i < v.len; i++)
