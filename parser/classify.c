@@ -164,24 +164,6 @@ glob_any(const struct rule_cond *c, const char *s)
 	return false;
 }
 
-static bool
-word_any(const struct rule_cond *c, const char *s)
-{
-	unsigned i;
-
-	for (i = 0; i < c->n; i++) {
-		const char *w = c->word[i];
-
-		/* The first bytes, with 0x20 set (exact for letters, never
-		 * apart for equal ones), rule out most words without a call. */
-		if (w[0] == 'n' && strcmp(w, "none") == 0 ? s[0] == '\0' :
-		    ((unsigned char)w[0] | 0x20) == ((unsigned char)s[0] | 0x20) &&
-		    strcasecmp(w, s) == 0)
-			return true;
-	}
-	return false;
-}
-
 struct subject {
 	const struct bounce_report	*report;
 	const struct bounce_recipient	*rc;
@@ -230,11 +212,11 @@ cond_holds(const struct rule_cond *c, struct subject *sj)
 				return true;
 		return false;
 	case COND_COMMAND:
-		return word_any(c, rc->command);
+		return rules_word_any(c, rc->command);
 	case COND_ACTION:
-		return word_any(c, rc->action);
+		return rules_word_any(c, rc->action);
 	case COND_KIND:
-		return word_any(c, bounce_kind_name(sj->report->kind));
+		return rules_word_any(c, bounce_kind_name(sj->report->kind));
 	case COND_VENDOR:
 		return glob_any(c, sj->report->vendor);
 	case COND_REMOTE:
@@ -280,6 +262,52 @@ report_copy(struct bounce_report *r, const char *s)
 	return c != NULL ? c : "";
 }
 
+/* The index of rs->by_status for a split status (struct bounce_rules),
+ * RULES_STATUS_CLASSES if none fits. */
+static unsigned
+status_class(const struct status_parts *st)
+{
+	if (st->n == 0)
+		return 0;
+	if (st->n < 0)
+		return RULES_STATUS_CLASSES;
+	switch (st->key[0]) {
+	case STATUS_KEY(1, 2):
+		return 1;
+	case STATUS_KEY(1, 4):
+		return 2;
+	case STATUS_KEY(1, 5):
+		return 3;
+	}
+	return RULES_STATUS_CLASSES;
+}
+
+/* The index of rs->by_action for action a (struct bounce_rules). */
+static unsigned
+action_class(const struct bounce_rules *rs, const char *a)
+{
+	unsigned n;
+
+	if (a[0] == '\0')
+		return rs->naction_word;
+	for (n = 0; n < rs->naction_word; n++)
+		if (((unsigned char)rs->action_word[n][0] | 0x20) == ((unsigned char)a[0] | 0x20) &&
+		    strcasecmp(rs->action_word[n], a) == 0)
+			return n;
+	return rs->naction_word + 1;
+}
+
+static bool
+any_set(const uint64_t *set, size_t nword)
+{
+	size_t w;
+
+	for (w = 0; w < nword; w++)
+		if (set[w] != 0)
+			return true;
+	return false;
+}
+
 /* The rules that may hold (struct bounce_rules): those without a text
  * condition and those of the patterns that matched, as bits by rule
  * index, that is in rank order. */
@@ -307,7 +335,7 @@ classify_one(struct bounce_report *r, struct bounce_recipient *rc,
 	struct subject sj;	/* not zeroed: the host buffers are set when asked */
 	const char *summary = "", *fix = "";
 	uint64_t cand[RULES_MAX_RULES / 64], bits;
-	unsigned have = 0;
+	unsigned have = 0, k;
 	bool hard = false, done = false;
 	size_t w;
 
@@ -320,6 +348,24 @@ classify_one(struct bounce_report *r, struct bounce_recipient *rc,
 	rc->category = "unknown";
 	rc->owner = "none";
 	candidates(rs, match, cand);
+	/* The rules whose kind condition refuses this report, and those
+	 * asking about a component that matched nothing, cannot hold:
+	 * dropped here, they cost no look at their conditions. */
+	if ((size_t)r->kind < RULES_KINDS)
+		for (w = 0; w < (rs->nrule + 63) / 64; w++)
+			cand[w] &= rs->by_kind[r->kind][w];
+	if (!any_set(match->component, (rs->npat + 63) / 64))
+		for (w = 0; w < (rs->nrule + 63) / 64; w++)
+			cand[w] &= ~rs->component_rules[w];
+	if ((k = status_class(&sj.status)) < RULES_STATUS_CLASSES)
+		for (w = 0; w < (rs->nrule + 63) / 64; w++)
+			cand[w] &= rs->by_status[k][w];
+	if (rs->naction_word > 0) {
+		const uint64_t *ok = rs->by_action[action_class(rs, rc->action)];
+
+		for (w = 0; w < (rs->nrule + 63) / 64; w++)
+			cand[w] &= ok[w];
+	}
 	for (w = 0; !done && w < (rs->nrule + 63) / 64; w++) {
 		for (bits = cand[w]; !done && bits != 0; bits &= bits - 1) {
 			const struct rule *ru = &rs->rule[w * 64 + (size_t)__builtin_ctzll(bits)];

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rules.h"
 
@@ -269,6 +270,125 @@ out:
 	return ok;
 }
 
+/* The rules (bits by index) whose conditions of kind key all hold for
+ * value s, into mask; for s NULL (a value no condition names) the rules
+ * without such a condition. */
+static void
+mask_holding(const struct bounce_rules *rs, enum cond_key key, const char *s,
+	     uint64_t *mask)
+{
+	size_t i;
+	unsigned j;
+
+	for (i = 0; i < rs->nrule; i++) {
+		const struct rule *r = &rs->rule[i];
+
+		for (j = 0; j < r->ncond; j++)
+			if (r->cond[j].key == key &&
+			    (s == NULL || !rules_word_any(&r->cond[j], s)))
+				break;
+		if (j == r->ncond)
+			mask[i / 64] |= (uint64_t)1 << (i % 64);
+	}
+}
+
+/* May a status condition hold for a status of first part key (a
+ * STATUS_KEY()), or for none (key 0)? Only with a compiled pattern that
+ * is "none", or whose first part is that key or "*"
+ * (rules_status_match_any()); an uncompiled condition may always. */
+static bool
+status_may(const struct rule_cond *c, int key)
+{
+	unsigned i;
+
+	if (c->status == NULL)
+		return true;
+	for (i = 0; i < c->n; i++)
+		if (key == 0 ? c->status[i].n == 0 : c->status[i].n > 0 &&
+		    (c->status[i].part[0] == STATUS_ANY || c->status[i].part[0] == key))
+			return true;
+	return false;
+}
+
+/* The words of the action conditions, once each; false if too many. */
+static bool
+collect_action_words(struct bounce_rules *rs)
+{
+	size_t i;
+	unsigned j, k, n;
+
+	for (i = 0; i < rs->nrule; i++)
+		for (j = 0; j < rs->rule[i].ncond; j++) {
+			const struct rule_cond *c = &rs->rule[i].cond[j];
+
+			for (k = 0; c->key == COND_ACTION && k < c->n; k++) {
+				if (strcmp(c->word[k], "none") == 0)
+					continue;	/* the empty action */
+				for (n = 0; n < rs->naction_word &&
+				    strcasecmp(rs->action_word[n], c->word[k]) != 0; n++)
+					;
+				if (n < rs->naction_word)
+					continue;
+				if (n == RULES_ACTION_WORDS)
+					return false;
+				rs->action_word[rs->naction_word++] = c->word[k];
+			}
+		}
+	return true;
+}
+
+/*
+ * Rules that cannot hold for a report of some kind, a recipient of some
+ * action or a component that matched nothing are known at load: masks
+ * of the others (struct bounce_rules) spare classify.c a look at them.
+ */
+static bool
+index_filters(struct bounce_rules *rs)
+{
+	size_t i, nbytes = ((rs->nrule + 63) / 64 + 1) * sizeof(uint64_t);
+	unsigned j, k;
+
+	for (k = 0; k < RULES_KINDS; k++) {
+		if ((rs->by_kind[k] = arena_alloc(rs->arena, nbytes)) == NULL)
+			return false;
+		mask_holding(rs, COND_KIND, bounce_kind_name((enum bounce_kind)k),
+		    rs->by_kind[k]);
+	}
+	if ((rs->component_rules = arena_alloc(rs->arena, nbytes)) == NULL)
+		return false;
+	for (i = 0; i < rs->nrule; i++)
+		for (j = 0; j < rs->rule[i].ncond; j++)
+			if (rs->rule[i].cond[j].key == COND_COMPONENT)
+				rs->component_rules[i / 64] |= (uint64_t)1 << (i % 64);
+	for (k = 0; k < RULES_STATUS_CLASSES; k++) {
+		/* None, then the classes 2, 4 and 5 (rules_status_class()). */
+		int key = k == 0 ? 0 : STATUS_KEY(1, k == 1 ? 2 : k == 2 ? 4 : 5);
+
+		if ((rs->by_status[k] = arena_alloc(rs->arena, nbytes)) == NULL)
+			return false;
+		for (i = 0; i < rs->nrule; i++) {
+			for (j = 0; j < rs->rule[i].ncond; j++)
+				if (rs->rule[i].cond[j].key == COND_STATUS &&
+				    !status_may(&rs->rule[i].cond[j], key))
+					break;
+			if (j == rs->rule[i].ncond)
+				rs->by_status[k][i / 64] |= (uint64_t)1 << (i % 64);
+		}
+	}
+	if (!collect_action_words(rs)) {
+		rs->naction_word = 0;
+		return true;
+	}
+	for (k = 0; k < rs->naction_word + 2; k++) {
+		if ((rs->by_action[k] = arena_alloc(rs->arena, nbytes)) == NULL)
+			return false;
+		/* Each word, then the empty action and any other. */
+		mask_holding(rs, COND_ACTION, k < rs->naction_word ? rs->action_word[k] :
+		    k == rs->naction_word ? "" : NULL, rs->by_action[k]);
+	}
+	return true;
+}
+
 /*
  * Most rules have a text condition and fail on it for a given recipient:
  * none of its patterns matched. Which rules remain is known from the
@@ -366,7 +486,7 @@ bounce_rules_load(const char *dir, char *err, size_t errlen)
 				r->text = &r->cond[j];
 		}
 	}
-	if (!index_candidates(rs)) {
+	if (!index_candidates(rs) || !index_filters(rs)) {
 		snprintf(err, errlen, "%s: out of memory", dir);
 		bounce_rules_free(rs);
 		return NULL;

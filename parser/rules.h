@@ -29,6 +29,9 @@
 #define RULES_MAX_ALTS		256	/* patterns in one condition, continuations included */
 #define RULES_MAX_CONDS		32	/* condition lines in one rule */
 #define RULES_MAX_NAME		64
+#define RULES_KINDS		(BOUNCE_KIND_AUTOREPLY + 1)	/* enum bounce_kind */
+#define RULES_ACTION_WORDS	8	/* distinct words of action conditions */
+#define RULES_STATUS_CLASSES	4	/* none, 2.x.x, 4.x.x, 5.x.x */
 
 #define RULES_RANK_DERIVED_MAX	99
 #define RULES_PRIORITY_MAX	999
@@ -130,6 +133,21 @@ struct bounce_rules {
 	unsigned	*pattern_first;	/* npat + 1 entries */
 	unsigned	*pattern_rule;
 	bool		 has_component;	/* some rule looks at the component */
+	/* The rules whose kind conditions accept a report of kind k (all
+	 * rules without one), and the rules with a component condition:
+	 * classify.c drops from the candidates those that cannot hold. */
+	uint64_t	*by_kind[RULES_KINDS];
+	uint64_t	*component_rules;
+	/* The same by the recipient's action: the words of all action
+	 * conditions, the rules that can hold for each, for an empty
+	 * action and for any other (only those without an action
+	 * condition). No filter (NULL) if there are too many words. */
+	const char	*action_word[RULES_ACTION_WORDS];
+	unsigned	 naction_word;
+	uint64_t	*by_action[RULES_ACTION_WORDS + 2];
+	/* And by the recipient's status: none, or of class 2, 4 or 5
+	 * (other statuses are not filtered). */
+	uint64_t	*by_status[RULES_STATUS_CLASSES];
 
 	/* Scratch space for scans: one per concurrent caller, cloned from
 	 * proto on demand and kept in a pool for the next caller. */
@@ -173,6 +191,7 @@ bool	rules_status_match_any(const struct status_pattern *, unsigned n,
 int	rules_status_specificity(const char *pattern);
 bool	rules_reply_pattern_valid(const char *);
 bool	rules_reply_match(const char *pattern, const char *reply);
+bool	rules_word_any(const struct rule_cond *, const char *);
 
 /* Parse every *.rules file of dir into rs (rules_parse.c): fills rs->rule
  * (unsorted) and the pattern table handed back in *exprs / *where. */

@@ -4,10 +4,12 @@
  * A status pattern is one to three dot-separated parts, each a number or
  * "*"; fewer than three parts must end in "*", which then stands for any
  * rest ("5.*" is every 5.x.y). A reply pattern is three characters, each
- * a digit or "x" ("5xx"). "none" matches an absent code.
+ * a digit or "x" ("5xx"). "none" matches an absent code. Command,
+ * action and kind words match case-insensitively, "none" an empty value.
  */
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rules.h"
 
@@ -255,4 +257,22 @@ rules_reply_match(const char *pat, const char *reply)
 		if (!reply_wild(pat[i]) && pat[i] != reply[i])
 			return false;
 	return true;
+}
+
+bool
+rules_word_any(const struct rule_cond *c, const char *s)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n; i++) {
+		const char *w = c->word[i];
+
+		/* The first bytes, with 0x20 set (exact for letters, never
+		 * apart for equal ones), rule out most words without a call. */
+		if (w[0] == 'n' && strcmp(w, "none") == 0 ? s[0] == '\0' :
+		    ((unsigned char)w[0] | 0x20) == ((unsigned char)s[0] | 0x20) &&
+		    strcasecmp(w, s) == 0)
+			return true;
+	}
+	return false;
 }

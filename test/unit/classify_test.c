@@ -272,6 +272,72 @@ test_conditions(void **state)
 	bounce_rules_free(rs);
 }
 
+/*
+ * The rules a kind, an action, a status or an empty component rule out
+ * are dropped before their conditions are read (rules.c index_filters):
+ * the answers must be those of trying every rule. Each rule here is
+ * ranked above the fallback and holds for exactly the values named.
+ */
+static void
+test_filters(void **state)
+{
+	struct fixture *fx = *state;
+	struct bounce_rules *rs;
+	static const struct {
+		enum bounce_kind kind;
+		struct rcpt_in in;
+		const char *reason;
+	} cases[] = {
+		{ BOUNCE_KIND_ARF, { .status = "5.0.0" }, "feedback" },
+		{ BOUNCE_KIND_AUTOREPLY, { .status = "5.0.0" }, "vacation" },
+		{ BOUNCE_KIND_DSN, { .action = "Delayed" }, "expired" },
+		{ BOUNCE_KIND_DSN, { .action = "RELAYED" }, "delivered" },
+		{ BOUNCE_KIND_DSN, { .action = "" }, "suspend" },
+		{ BOUNCE_KIND_DSN, { .action = "relay" }, "rejected" },
+		{ BOUNCE_KIND_DSN, { .status = "" }, "rejected" },
+		{ BOUNCE_KIND_NDR, { .status = "" }, "onhold" },
+		{ BOUNCE_KIND_DSN, { .status = "2.9.9" }, "rejected" },
+		{ BOUNCE_KIND_NDR, { .status = "2.9.9" }, "systemerror" },
+		{ BOUNCE_KIND_DSN, { .status = "9.9.9" }, "systemerror" },
+		{ BOUNCE_KIND_DSN, { .status = "4.2.2" }, "mailboxfull" },
+		{ BOUNCE_KIND_DSN, { .status = "4.2.1" }, "speeding" },
+		{ BOUNCE_KIND_DSN, { .status = "2.1.5" }, "mailboxfull" },
+		{ BOUNCE_KIND_DSN, { .status = "2.0.0" }, "systemerror" },
+		{ BOUNCE_KIND_DSN, { .status = "5.1.1" }, "userunknown" },
+		{ BOUNCE_KIND_DSN, { .status = "05.1.1" }, "systemerror" },
+		{ BOUNCE_KIND_DSN, { .status = "x.y.z" }, "systemerror" },
+		{ BOUNCE_KIND_DSN, { .status = "5.1.1", .component = "ROUTING.Loop" }, "networkerror" },
+		{ BOUNCE_KIND_DSN, { .status = "5.1.1", .component = "other" }, "userunknown" },
+	};
+	size_t i;
+
+	write_rules(fx, "10-test.rules",
+	    RULE("arf", "  kind      ARF\n  priority  900\n", "feedback", "feedback")
+	    RULE("auto", "  kind      autoreply dsn\n  status    5.0.0\n  priority  890\n",
+		 "vacation", "auto-reply")
+	    RULE("late", "  action    delayed\n  priority  880\n", "expired", "expired")
+	    RULE("passed", "  action    delivered relayed expanded\n  priority  870\n",
+		 "delivered", "delivered")
+	    RULE("suspend", "  action    none\n  priority  860\n", "suspend", "unknown")
+	    RULE("loop", "  component /^routing\\.loop/\n  priority  850\n",
+		 "networkerror", "remote-error")
+	    RULE("rejected", "  status    none 2.9.9\n  kind      dsn\n  priority  840\n",
+		 "rejected", "unknown")
+	    RULE("full", "  status    4.2.2 2.1.*\n  priority  830\n", "mailboxfull", "mailbox-full")
+	    RULE("speeding", "  status    4.*\n  priority  820\n", "speeding", "unknown")
+	    RULE("unknown", "  status    5.1.1\n  priority  810\n", "userunknown", "mailbox-missing")
+	    RULE("systemerror", "  status    *\n  priority  800\n", "systemerror", "unknown")
+	    RULE("fallback", "", "onhold", "unknown"));
+	rs = load(fx);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (strcmp(classify_reason(rs, cases[i].kind, "rfc3464", &cases[i].in),
+		    cases[i].reason) != 0)
+			fail_msg("case %zu: %s, not %s", i,
+			    classify_reason(rs, cases[i].kind, "rfc3464", &cases[i].in),
+			    cases[i].reason);
+	bounce_rules_free(rs);
+}
+
 /* A pattern that is one bracket expression is answered without
  * Vectorscan (rules.c): the same answers, caseless, 8-bit bytes and
  * newlines included in a negated set; other shapes are compiled. */
@@ -620,6 +686,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_priority_and_file_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conditions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_byte_classes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_continue_temporary_hard, setup, teardown),
 		cmocka_unit_test(test_no_rules),
 		cmocka_unit_test(test_shipped_rules),
