@@ -308,6 +308,16 @@ any_set(const uint64_t *set, size_t nword)
 	return false;
 }
 
+/* cand &= mask, or cand &= ~mask when drop, over nword words. */
+static void
+cand_filter(uint64_t *cand, const uint64_t *mask, size_t nword, bool drop)
+{
+	size_t w;
+
+	for (w = 0; w < nword; w++)
+		cand[w] &= drop ? ~mask[w] : mask[w];
+}
+
 /* The rules that may hold (struct bounce_rules): those without a text
  * condition and those of the patterns that matched, as bits by rule
  * index, that is in rank order. */
@@ -337,7 +347,7 @@ classify_one(struct bounce_report *r, struct bounce_recipient *rc,
 	uint64_t cand[RULES_MAX_RULES / 64], bits;
 	unsigned have = 0, k;
 	bool hard = false, done = false;
-	size_t w;
+	size_t w, nword = (rs->nrule + 63) / 64;
 
 	sj.report = r;
 	sj.rc = rc;
@@ -348,25 +358,19 @@ classify_one(struct bounce_report *r, struct bounce_recipient *rc,
 	rc->category = "unknown";
 	rc->owner = "none";
 	candidates(rs, match, cand);
-	/* The rules whose kind condition refuses this report, and those
-	 * asking about a component that matched nothing, cannot hold:
-	 * dropped here, they cost no look at their conditions. */
+	/* The rules whose kind, status or action conditions refuse this
+	 * recipient, and those asking about a component that matched
+	 * nothing, cannot hold: dropped here, they cost no look at their
+	 * conditions. */
 	if ((size_t)r->kind < RULES_KINDS)
-		for (w = 0; w < (rs->nrule + 63) / 64; w++)
-			cand[w] &= rs->by_kind[r->kind][w];
+		cand_filter(cand, rs->by_kind[r->kind], nword, false);
 	if (!any_set(match->component, (rs->npat + 63) / 64))
-		for (w = 0; w < (rs->nrule + 63) / 64; w++)
-			cand[w] &= ~rs->component_rules[w];
+		cand_filter(cand, rs->component_rules, nword, true);
 	if ((k = status_class(&sj.status)) < RULES_STATUS_CLASSES)
-		for (w = 0; w < (rs->nrule + 63) / 64; w++)
-			cand[w] &= rs->by_status[k][w];
-	if (rs->naction_word > 0) {
-		const uint64_t *ok = rs->by_action[action_class(rs, rc->action)];
-
-		for (w = 0; w < (rs->nrule + 63) / 64; w++)
-			cand[w] &= ok[w];
-	}
-	for (w = 0; !done && w < (rs->nrule + 63) / 64; w++) {
+		cand_filter(cand, rs->by_status[k], nword, false);
+	if (rs->naction_word > 0)
+		cand_filter(cand, rs->by_action[action_class(rs, rc->action)], nword, false);
+	for (w = 0; !done && w < nword; w++) {
 		for (bits = cand[w]; !done && bits != 0; bits &= bits - 1) {
 			const struct rule *ru = &rs->rule[w * 64 + (size_t)__builtin_ctzll(bits)];
 			unsigned take;
