@@ -40,6 +40,36 @@ GMIME_LIBS := $(shell pkg-config --libs gmime-3.0 2>/dev/null)
 endif
 PKG_LIBS   := $(GMIME_LIBS) $(shell pkg-config --libs libhs jansson 2>/dev/null) -lmagic
 
+# bouncediag starts once per run, and loading and relocating seventeen
+# shared libraries was most of its start-up: it links the static
+# archives Debian ships for them (all built as PIC, so it stays a PIE),
+# a group at a time and only when every archive of the group is
+# installed; the shared libraries otherwise. The milter starts once and
+# keeps the shared ones. $(call static_group,LIBS,SHARED): -l of LIBS
+# from their archives, or SHARED when one is missing.
+LIBDIR    := $(shell pkg-config --variable=libdir glib-2.0 2>/dev/null)
+all_archives = $(if $(strip $(foreach l,$(1),$(if $(wildcard $(LIBDIR)/lib$(l).a),,$(l)))),,y)
+comma     := ,
+static_group = $(if $(call all_archives,$(1)),-Wl$(comma)-Bstatic $(addprefix -l,$(1)) -Wl$(comma)-Bdynamic,$(2))
+# Vectorscan is C++: its archive needs libstdc++'s, which is the
+# compiler's, and then libgcc's unwinder (-static-libgcc).
+STDCXX_A  := $(filter /%,$(shell $(CC) -print-file-name=libstdc++.a 2>/dev/null))
+ifneq ($(and $(wildcard $(STDCXX_A)),$(call all_archives,hs)),)
+DIAG_HS   := -Wl,-Bstatic -lhs -lstdc++ -Wl,-Bdynamic -static-libgcc
+else
+DIAG_HS   := $(shell pkg-config --libs libhs 2>/dev/null)
+endif
+# GMime's archive and glib's go together: one glib in the process.
+ifneq ($(and $(GMIME_A),$(call all_archives,gobject-2.0 glib-2.0 ffi pcre2-8)),)
+DIAG_GMIME := $(call static_group,gmime-3.0 gobject-2.0 glib-2.0 ffi pcre2-8,) \
+              $(shell pkg-config --libs libidn2 2>/dev/null)
+else
+DIAG_GMIME := $(GMIME_LIBS)
+endif
+DIAG_LIBS := $(DIAG_GMIME) $(DIAG_HS) \
+             $(call static_group,jansson,$(shell pkg-config --libs jansson 2>/dev/null)) \
+             $(call static_group,magic lzma bz2 z,-lmagic) -lm -lpthread
+
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wformat=2 -Wno-unused-parameter
 # -fno-plt: calls into shared libraries (memchr, GMime, Vectorscan) go
@@ -87,7 +117,7 @@ $(LIB): $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BOUNCEDIAG): $(CLI_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS_ALL)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(DIAG_LIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
