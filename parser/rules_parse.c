@@ -19,6 +19,7 @@
 #include "rules.h"
 
 #define PAT_HASH_SIZE	(2 * RULES_MAX_PATTERNS)	/* power of two */
+#define NAME_HASH_SIZE	(2 * RULES_MAX_RULES)		/* power of two */
 
 struct parser {
 	struct bounce_rules *rs;
@@ -43,6 +44,7 @@ struct parser {
 	struct rules_pattern *pat;
 	unsigned	 npat;
 	unsigned	*pat_hash;	/* index + 1, 0 = free */
+	unsigned	*name_hash;	/* rule index + 1, 0 = free */
 };
 
 static bool fail(struct parser *, const char *, ...) __attribute__((format(printf, 2, 3)));
@@ -526,7 +528,9 @@ begin_rule(struct parser *ps, const char *line)
 	struct bounce_rules *rs = ps->rs;
 	const char *name, *end;
 	struct rule *r;
-	size_t i, len;
+	uint32_t h;
+	unsigned probe;
+	size_t len;
 
 	if (!end_rule(ps))
 		return false;
@@ -542,10 +546,16 @@ begin_rule(struct parser *ps, const char *line)
 	end = skip_blanks(end);
 	if (*end != '\0' && *end != '#')
 		return fail(ps, "unexpected text after the rule name");
-	for (i = 0; i < rs->nrule; i++)
-		if (strncmp(rs->rule[i].name, name, len) == 0 && rs->rule[i].name[len] == '\0')
+	/* By hash, not against every rule before: a few hundred rules. */
+	h = hash_str(name, len) & (NAME_HASH_SIZE - 1);
+	for (probe = 0; probe < NAME_HASH_SIZE && ps->name_hash[h] != 0; probe++) {
+		const struct rule *had = &rs->rule[ps->name_hash[h] - 1];
+
+		if (strncmp(had->name, name, len) == 0 && had->name[len] == '\0')
 			return fail(ps, "duplicate rule name \"%.*s\" (first at %s:%u)",
-				    (int)len, name, rs->rule[i].file, rs->rule[i].line);
+				    (int)len, name, had->file, had->line);
+		h = (h + 1) & (NAME_HASH_SIZE - 1);
+	}
 	if (rs->nrule >= RULES_MAX_RULES)
 		return fail(ps, "too many rules (at most %d)", RULES_MAX_RULES);
 	if (rs->nrule == ps->rule_cap) {
@@ -565,6 +575,7 @@ begin_rule(struct parser *ps, const char *line)
 	r->reason = r->category = r->owner = r->summary = r->fix = "";
 	if ((r->name = arena_strndup(rs->arena, name, len)) == NULL)
 		return fail(ps, "out of memory");
+	ps->name_hash[h] = (unsigned)rs->nrule;
 	ps->in_rule = true;
 	ps->has_priority = false;
 	ps->ncond = 0;
@@ -771,7 +782,8 @@ rules_parse_dir(struct bounce_rules *rs, const char *dir, struct rules_pattern *
 	ps->file = dir;
 	ps->pat = calloc(RULES_MAX_PATTERNS, sizeof(*ps->pat));
 	ps->pat_hash = calloc(PAT_HASH_SIZE, sizeof(*ps->pat_hash));
-	if (ps->pat == NULL || ps->pat_hash == NULL)
+	ps->name_hash = calloc(NAME_HASH_SIZE, sizeof(*ps->name_hash));
+	if (ps->pat == NULL || ps->pat_hash == NULL || ps->name_hash == NULL)
 		ok = fail(ps, "out of memory");
 	else
 		ok = list_files(ps, dir, &names, &n);
@@ -787,6 +799,7 @@ rules_parse_dir(struct bounce_rules *rs, const char *dir, struct rules_pattern *
 		free(names[i]);
 	free(names);
 	free(ps->pat_hash);
+	free(ps->name_hash);
 	if (ok) {
 		*pats = ps->pat;
 		*npat = ps->npat;
