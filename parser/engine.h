@@ -440,6 +440,19 @@ struct vendor_gate {
 #define GATE_ALSO(g)		{ .kind = GATE_INCLUDE, .also = (g) }
 #define GATE_DONE		{ .kind = GATE_END }
 
+/* phrases.c: where each of a set of phrases first ends in a text (of
+ * less than 4 GB), ASCII case-insensitively. end[i] (zeroed by the
+ * caller) gets the offset just past phrase i's first occurrence, 0 if
+ * none; found() is called for each phrase recorded (at least once for
+ * each found). NULL from the build: no memory, an empty phrase or too
+ * many (then search one by one). */
+struct phrase_set;
+typedef void (*phrase_found_fn)(unsigned id, void *arg);
+struct phrase_set *phrase_set_build(const char *const *phrase, unsigned n);
+void	phrase_set_free(struct phrase_set *);
+void	phrase_set_scan(const struct phrase_set *, const char *text, size_t len,
+			uint32_t *end, phrase_found_fn found, void *arg);
+
 /* vendor_gate.c: compile the gates of mods (once; after the phrases
  * are numbered), then, per message, which of them may detect (bit i:
  * mods[i]; no gate: always set). by_phrases: the gates the body scan

@@ -8,21 +8,17 @@
  * Every message is offered to every module, and most modules look for a
  * phrase or two near the top of the notification. Searched one by one
  * that is a hundred passes over up to 64 KB per message; instead the
- * phrases of all modules are compiled once into one Vectorscan database
- * (cached on disk like the rules', rules_cache.c) and the body is scanned
- * once, on the first question, recording where each phrase first ends.
- * Without the database (no memory) every question is a direct search,
- * with the same answers.
+ * phrases of all modules are put once into one phrase set (phrases.c)
+ * and the body is scanned once, on the first question, recording where
+ * each phrase first ends. Without the set (no memory) every question is
+ * a direct search, with the same answers.
  */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <hs/hs.h>
-
 #include "engine.h"
-#include "rules.h"
 
 #define VENDOR(n) extern const struct vendor_module vendor_##n;
 #include "vendor_list.h"
@@ -53,55 +49,14 @@ struct vendor_scan {
 
 static pthread_once_t	 markers_once = PTHREAD_ONCE_INIT;
 static pthread_once_t	 gates_once = PTHREAD_ONCE_INIT;
-static hs_database_t	*markers_db;
-static hs_scratch_t	*markers_proto;
+static struct phrase_set *markers;
 static unsigned		 nphrases;
-
-/* Scratch spaces not in use, as in classify.c: a scan takes one (or
- * clones the prototype) and puts it back, so there are as many as scans
- * ran at once, and a new thread costs no clone once the pool holds one. */
-struct marker_scratch {
-	hs_scratch_t		*scratch;
-	struct marker_scratch	*next;
-};
-static pthread_mutex_t		 pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct marker_scratch	*pool;
-
-/* A phrase as a Vectorscan expression: letters and digits as they are,
- * every other byte escaped, so that nothing in it is an operator. */
-static char *
-phrase_expr(const char *phrase)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t len = strlen(phrase), i;
-	char *expr = malloc(len * 4 + 1), *o = expr;
-
-	if (expr == NULL)
-		return NULL;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)phrase[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9'))
-			*o++ = (char)c;
-		else {
-			*o++ = '\\';
-			*o++ = 'x';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
-		}
-	}
-	*o = '\0';
-	return expr;
-}
 
 static void
 markers_compile(void)
 {
-	const char **expr = NULL;
-	unsigned *flags = NULL, *ids = NULL, n = 0, i;
-	hs_compile_error_t *cerr = NULL;
-	hs_database_t *db = NULL;
+	const char **phrase;
+	unsigned n = 0, i;
 	size_t v, k;
 
 	for (v = 0; v < NVENDORS; v++) {
@@ -113,115 +68,40 @@ markers_compile(void)
 				n++;
 		}
 	}
-	if (n == 0 || n > MAX_PHRASES)
+	if (n == 0 || n > MAX_PHRASES || (phrase = calloc(n, sizeof(*phrase))) == NULL)
 		return;
-	expr = calloc(n, sizeof(*expr));
-	flags = calloc(n, sizeof(*flags));
-	ids = calloc(n, sizeof(*ids));
-	if (expr == NULL || flags == NULL || ids == NULL)
-		goto out;
 	for (v = 0, i = 0; v < NVENDORS; v++) {
 		const struct vendor_markers *m;
 
 		for (m = vendors[v]->markers; m != NULL; m = m->next)
-			for (k = 0; m->phrase[k] != NULL; k++, i++)
-				if ((expr[i] = phrase_expr(m->phrase[k])) == NULL)
-					goto out;
+			for (k = 0; m->phrase[k] != NULL; k++)
+				phrase[i++] = m->phrase[k];
 	}
-	for (i = 0; i < n; i++) {
-		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
-		ids[i] = i;
-	}
-	if (!rules_cache_load(expr, flags, ids, n, &db)) {
-		if (hs_compile_multi(expr, flags, ids, n, HS_MODE_BLOCK, NULL,
-		    &db, &cerr) != HS_SUCCESS) {
-			hs_free_compile_error(cerr);
-			goto out;
-		}
-		rules_cache_store(expr, flags, ids, n, db);
-	}
-	if (hs_alloc_scratch(db, &markers_proto) != HS_SUCCESS) {
-		hs_free_database(db);
-		goto out;
-	}
-	markers_db = db;
-	nphrases = n;
-out:
-	for (i = 0; expr != NULL && i < n; i++)
-		free((char *)expr[i]);
-	free(expr);
-	free(flags);
-	free(ids);
-}
-
-static struct marker_scratch *
-scratch_take(void)
-{
-	struct marker_scratch *n;
-
-	pthread_mutex_lock(&pool_lock);
-	if ((n = pool) != NULL)
-		pool = n->next;
-	pthread_mutex_unlock(&pool_lock);
-	if (n != NULL)
-		return n;
-	if ((n = malloc(sizeof(*n))) == NULL)
-		return NULL;
-	n->scratch = NULL;
-	if (hs_clone_scratch(markers_proto, &n->scratch) != HS_SUCCESS) {
-		free(n);
-		return NULL;
-	}
-	return n;
+	if ((markers = phrase_set_build(phrase, n)) != NULL)
+		nphrases = n;
+	free(phrase);
 }
 
 static void
-scratch_give(struct marker_scratch *n)
-{
-	pthread_mutex_lock(&pool_lock);
-	n->next = pool;
-	pool = n;
-	pthread_mutex_unlock(&pool_lock);
-}
-
-static int
-on_phrase(unsigned id, unsigned long long from, unsigned long long to,
-	  unsigned flags, void *arg)
+on_phrase(unsigned id, void *arg)
 {
 	struct vendor_scan *s = arg;
 
-	if (id >= nphrases)
-		return 0;
-	if (s->end[id] == 0) {
-		s->end[id] = (uint32_t)to;
-		s->gates |= vendor_gates_of_phrase(id);
-	} else if (to < s->end[id])
-		s->end[id] = (uint32_t)to;
-	return 0;
+	s->gates |= vendor_gates_of_phrase(id);
 }
 
 /* The one pass; false if it cannot be made (the caller searches). */
 static bool
 scan_body(const struct msgview *mv, struct vendor_scan *s)
 {
-	struct marker_scratch *n;
-	bool ok;
-
 	if (s->done || s->failed)
 		return s->done;
 	s->window = mv->body.len;
 	if (s->window > VENDOR_SCAN_BYTES)
 		s->window = VENDOR_SCAN_BYTES;
-	if ((n = scratch_take()) == NULL) {
-		s->failed = true;
-		return false;
-	}
-	ok = s->window == 0 || hs_scan(markers_db, mv->body.p, (unsigned)s->window,
-	    0, n->scratch, on_phrase, s) == HS_SUCCESS;
-	scratch_give(n);
-	s->failed = !ok;
-	s->done = ok;
-	return ok;
+	phrase_set_scan(markers, mv->body.p, s->window, s->end, on_phrase, s);
+	s->done = true;
+	return true;
 }
 
 bool
@@ -335,7 +215,7 @@ prepare(struct msgview *mv)
 	pthread_once(&gates_once, gates_compile);
 	if (mv->scan == NULL && (mv->scan = arena_alloc(mv->arena, sizeof(*mv->scan) +
 	    nphrases * sizeof(mv->scan->end[0]))) != NULL) {
-		mv->scan->failed = markers_db == NULL;
+		mv->scan->failed = markers == NULL;
 		mv->scan->looks_like_report = mv->scan->from_daemon = -1;
 	}
 }
