@@ -169,11 +169,15 @@ magic_cookie(void)
 	/* Only the encoding is asked for, and libmagic reports the encoding
 	 * its text test found whatever the file-type tests say: skipping
 	 * those (the soft magic above all, some 1.5 ms of regular
-	 * expressions a call) changes no answer. */
+	 * expressions a call) changes no answer. With the soft magic off no
+	 * entry of the magic database is ever read, so an empty one
+	 * (/dev/null) is loaded, not the 8 MB system file (about 1 ms of
+	 * every run that meets 8-bit text); the system one if that fails. */
 	cookie = magic_open(MAGIC_MIME_ENCODING | MAGIC_NO_CHECK_COMPRESS |
 	    MAGIC_NO_CHECK_TAR | MAGIC_NO_CHECK_ELF | MAGIC_NO_CHECK_SOFT |
 	    MAGIC_NO_CHECK_CDF | MAGIC_NO_CHECK_JSON | MAGIC_NO_CHECK_CSV);
-	if (cookie != NULL && magic_load(cookie, NULL) != 0) {
+	if (cookie != NULL && magic_load(cookie, "/dev/null") != 0 &&
+	    magic_load(cookie, NULL) != 0) {
 		magic_close(cookie);
 		cookie = NULL;
 	}
