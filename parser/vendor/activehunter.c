@@ -16,15 +16,26 @@
 #include "engine.h"
 
 /* Phrases detect() asks about (found for all modules in one pass, vendor.c). */
-enum { PERMANENT_LIST, QUOTED_RCPT };
+enum { PERMANENT_LIST };
 
 static const char *const phrases[] = {
 	[PERMANENT_LIST] = "----- The following addresses had permanent fatal errors -----",
-	[QUOTED_RCPT] = "\n>>> ",
 	NULL,
 };
 
 static struct vendor_markers markers = { .phrase = phrases };
+
+/* A quoted recipient line near the top. Searched here, only when a
+ * header opened the gate, not in the one pass over every body: a phrase
+ * this short is a search of its own there (phrases.c). */
+static bool
+quoted_rcpt(const struct msgview *mv)
+{
+	static const char quoted[] = "\n>>> ";
+
+	return mem_ifind(mv->body.p, mv->body.len < 16384 ? mv->body.len : 16384,
+	    quoted, sizeof(quoted) - 1) != NULL;
+}
 
 static int
 activehunter_detect(const struct msgview *mv)
@@ -36,8 +47,7 @@ activehunter_detect(const struct msgview *mv)
 	if (span_istarts(span_trim(mv_header(mv, "Subject")), "FAILURE NOTICE :"))
 		score += 30;
 	/* Markers sit near the top. */
-	if (mv_marker(mv, &markers, PERMANENT_LIST, 16384) &&
-	    mv_marker(mv, &markers, QUOTED_RCPT, 16384))
+	if (mv_marker(mv, &markers, PERMANENT_LIST, 16384) && quoted_rcpt(mv))
 		score += 15;
 	return score >= 45 ? score : 0;
 }
