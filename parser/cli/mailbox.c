@@ -27,6 +27,10 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_PATH	1	/* built for any x86-64, chosen at run time */
+#endif
 
 #include "mailbox.h"
 
@@ -50,17 +54,48 @@ fail(const struct mailbox_sink *sink, const char *path, const char *why)
 	sink->error(strcmp(path, "-") == 0 ? "standard input" : path, why, sink->arg);
 }
 
+#ifdef HAVE_AVX2_PATH
+/* line_start_f() thirty-two bytes at a time, for CPUs with AVX2: every
+ * byte of an mbox goes through this loop. True and *at if found in the
+ * whole blocks from *at; else false, *at where they end. */
+__attribute__((target("avx2"))) static bool
+line_start_f_avx2(const char *p, size_t *at, size_t len)
+{
+	const __m256i nl = _mm256_set1_epi8('\n'), f = _mm256_set1_epi8('F');
+	size_t i;
+
+	for (i = *at; i + 32 <= len; i += 32) {
+		__m256i prev = _mm256_loadu_si256((const __m256i *)(const void *)(p + i - 1));
+		__m256i cur = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+		uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(
+		    _mm256_cmpeq_epi8(prev, nl), _mm256_cmpeq_epi8(cur, f)));
+
+		if (m != 0) {
+			*at = i + (size_t)__builtin_ctz(m);
+			return true;
+		}
+	}
+	*at = i;
+	return false;
+}
+#endif
+
 /*
  * The first i at or after from (from >= 1) where an 'F' starts a line,
  * or len. Only those can start a separator; searching for the pair
- * sixteen bytes at a time skips the many 'F's inside lines, each of
- * which cost a memchr() call.
+ * sixteen (with AVX2 thirty-two) bytes at a time skips the many 'F's
+ * inside lines, each of which cost a memchr() call.
  */
 static size_t
 line_start_f(const char *p, size_t from, size_t len)
 {
 	size_t i = from;
 
+#ifdef HAVE_AVX2_PATH
+	if (i + 32 <= len && __builtin_cpu_supports("avx2") &&
+	    line_start_f_avx2(p, &i, len))
+		return i;
+#endif
 #ifdef __SSE2__
 	for (; i + 16 <= len; i += 16) {
 		__m128i prev = _mm_loadu_si128((const __m128i *)(const void *)(p + i - 1));
