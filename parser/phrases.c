@@ -7,8 +7,9 @@
  * does it in one pass too, but its tables for so many literals are
  * 125 KB, which the rest of the work evicts between two messages. Here
  * the tables are a few KB, touched sparsely. Each phrase gets an anchor:
- * the seven bytes of it that look rarest (letters seldom seen in English
- * beat common ones, which beat blanks and punctuation). Only every
+ * the seven bytes of it that look rarest (not shared with other phrases;
+ * letters seldom seen in English beat common ones, which beat blanks and
+ * punctuation). Only every
  * fourth position of the text is looked at: the four bytes there,
  * folded to lower case by setting bit 5 of each byte (which can only
  * make more of them equal), are hashed into a bitmap that holds the
@@ -93,20 +94,33 @@ commonness(unsigned char rank[256])
 
 /* The offset of the rarest-looking SPAN bytes of a phrase of at least
  * SPAN bytes: the STRIDE anchors there, one of which lies at a hashed
- * position wherever the phrase starts. */
+ * position wherever the phrase starts. A window that other phrases have
+ * too ("following", "delivery") weighs most: it is common in bounces,
+ * and each text position with it leads to all of them. shared[h]: the
+ * phrases with a window of hash h. */
 static size_t
-pick_anchor(const unsigned char rank[256], const char *phrase, size_t len)
+pick_anchor(const unsigned char rank[256], const uint8_t *shared,
+	    const char *phrase, size_t len)
 {
+	unsigned penalty[STRIDE], letters = 0, windows = 0, score, best_score = ~0u;
 	size_t best = 0, o, k;
-	unsigned score, best_score = ~0u;
 
+	/* Sums over the SPAN bytes and STRIDE windows at o, slid along. */
+	for (k = 0; k + 1 < SPAN; k++)
+		letters += rank[(unsigned char)phrase[k]];
+	for (k = 0; k + 1 < STRIDE; k++)
+		windows += penalty[k] = 64u * (shared[hash4(load4(phrase + k) | FOLD4)] - 1u);
 	for (o = 0; o + SPAN <= len; o++) {
-		for (score = 0, k = 0; k < SPAN; k++)
-			score += rank[(unsigned char)phrase[o + k]];
-		if (score < best_score) {
+		letters += rank[(unsigned char)phrase[o + SPAN - 1]];
+		k = (o + STRIDE - 1) % STRIDE;
+		windows += penalty[k] = 64u * (shared[hash4(load4(phrase + o + STRIDE - 1) |
+		    FOLD4)] - 1u);
+		if ((score = letters + windows) < best_score) {
 			best_score = score;
 			best = o;
 		}
+		letters -= rank[(unsigned char)phrase[o]];
+		windows -= penalty[o % STRIDE];
 	}
 	return best;
 }
@@ -146,6 +160,7 @@ phrase_set_build(const char *const *phrase, unsigned n)
 	struct phrase_set *set;
 	size_t i, k, len, o, entries = 0, shorts = 0, strings = 0;
 	unsigned char rank[256];
+	uint8_t *shared;
 	char *lower;
 	unsigned count;
 
@@ -162,10 +177,23 @@ phrase_set_build(const char *const *phrase, unsigned n)
 	}
 	if (entries > UINT16_MAX)
 		return NULL;
-	if ((set = calloc(1, sizeof(*set) + (entries + shorts) * sizeof(set->entry[0]) +
-	    (entries + 1) * sizeof(set->start[0]) + strings)) == NULL)
+	if ((shared = calloc(1u << HASH_BITS, sizeof(*shared))) == NULL)
 		return NULL;
+	if ((set = calloc(1, sizeof(*set) + (entries + shorts) * sizeof(set->entry[0]) +
+	    (entries + 1) * sizeof(set->start[0]) + strings)) == NULL) {
+		free(shared);
+		return NULL;
+	}
 	commonness(rank);
+	/* How many phrases have each window (saturating; a phrase with a
+	 * window twice counts twice: it only weighs more). */
+	for (i = 0; i < n; i++)
+		for (k = 0, len = strlen(phrase[i]); k + ANCHOR <= len; k++) {
+			uint8_t *c = &shared[hash4(load4(phrase[i] + k) | FOLD4)];
+
+			if (*c < UINT8_MAX)
+				(*c)++;
+		}
 	set->shorts = &set->entry[entries];
 	set->start = (uint16_t *)(void *)&set->shorts[shorts];
 	lower = (char *)&set->start[entries + 1];
@@ -183,7 +211,7 @@ phrase_set_build(const char *const *phrase, unsigned n)
 			e->lower = l;
 			continue;
 		}
-		o = pick_anchor(rank, phrase[i], len);
+		o = pick_anchor(rank, shared, phrase[i], len);
 		for (k = 0; k < STRIDE; k++) {
 			struct phrase_entry *e = &set->entry[set->n++];
 
@@ -200,6 +228,7 @@ phrase_set_build(const char *const *phrase, unsigned n)
 		if (i == 0 || set->entry[i].hash != set->entry[i - 1].hash)
 			set->start[count++] = (uint16_t)i;
 	set->start[count] = (uint16_t)set->n;
+	free(shared);
 	return set;
 }
 
