@@ -46,7 +46,8 @@ struct phrase_entry {
 	size_t		 anchor;	/* offset of the anchor in the phrase */
 	uint64_t	 near;		/* up to 8 folded bytes from the anchor */
 	uint64_t	 near_mask;	/* the bytes of near that count */
-	const char	*lower;		/* the phrase in lower case */
+	const char	*lower;		/* the phrase in lower case, then NUL, then
+					 * 0x20 at its letters, 0 elsewhere */
 };
 
 struct phrase_set {
@@ -173,7 +174,7 @@ phrase_set_build(const char *const *phrase, unsigned n)
 			shorts++;
 		else
 			entries += STRIDE;
-		strings += len + 1;
+		strings += 2 * len + 1;
 	}
 	if (entries > UINT16_MAX)
 		return NULL;
@@ -203,6 +204,8 @@ phrase_set_build(const char *const *phrase, unsigned n)
 		len = strlen(phrase[i]);
 		for (k = 0; k <= len; k++)
 			*lower++ = (char)ascii_tolower((unsigned char)phrase[i][k]);
+		for (k = 0; k < len; k++)
+			*lower++ = ascii_isalpha((unsigned char)phrase[i][k]) ? 0x20 : 0;
 		if (len < SPAN) {
 			struct phrase_entry *e = &set->shorts[set->nshort++];
 
@@ -238,6 +241,31 @@ phrase_set_free(struct phrase_set *set)
 	free(set);
 }
 
+/* Are the n bytes at text lower (a phrase in lower case, with its
+ * letter mask after it), ASCII case-insensitively? Eight bytes at once:
+ * where lower has a letter they may differ in bit 5 only (the letter
+ * in upper case), elsewhere not at all. */
+static inline bool
+same_caseless(const char *text, const char *lower, size_t n)
+{
+	const char *letters = lower + n + 1;
+	uint64_t t, l, m;
+	size_t k;
+
+	for (k = 0; k + 8 <= n; k += 8) {
+		memcpy(&t, text + k, 8);
+		memcpy(&l, lower + k, 8);
+		memcpy(&m, letters + k, 8);
+		if (((t ^ l) & ~m) != 0)
+			return false;
+	}
+	for (; k < n; k++)
+		if (((unsigned char)text[k] ^ (unsigned char)lower[k]) &
+		    ~(unsigned char)letters[k])
+			return false;
+	return true;
+}
+
 /*
  * The phrases whose window hashed here lies at text[i]: each one found
  * there that ends before what end[] holds for it (0: nothing yet) is
@@ -268,11 +296,7 @@ confirm(const struct phrase_set *set, const char *text, size_t len, size_t i,
 		if (e->len > len - from ||
 		    (end[e->id] != 0 && from + e->len >= end[e->id]))
 			continue;
-		for (k = 0; k < e->len; k++)
-			if (ascii_tolower((unsigned char)text[from + k]) !=
-			    (unsigned char)e->lower[k])
-				break;
-		if (k == e->len) {
+		if (same_caseless(text + from, e->lower, e->len)) {
 			end[e->id] = (uint32_t)(from + e->len);
 			found(e->id, arg);
 		}

@@ -100,16 +100,22 @@ test_fixed(void **state)
 		    "----- Transcript of session follows -----",
 		"recipient addresses that were\nincorrectly constructed",
 		"recipient addresses that were\r\nincorrectly constructed",
+		/* Bytes that differ from the phrase's in bit 5 only, where
+		 * the phrase has no letter: no match. */
+		"recipient addresses that were*incorrectly constructed",
+		"MSEXCH\x1a because\x1a ---\r- Transcript of session follows -----",
 		"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
 		"abcdefabcdefgabcdefg",
 		"yOuR MeSsAgE To nobody@example.org was rejected your message to the following e",
 	};
+	static const char nul_for_blank[] = "This is the\0Postfix program";
 	size_t i;
 
 	(void)state;
 	assert_non_null(set);
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
 		check_text(set, texts[i], strlen(texts[i]));
+	check_text(set, nul_for_blank, sizeof(nul_for_blank) - 1);
 	phrase_set_free(set);
 }
 
