@@ -46,7 +46,9 @@ PKG_LIBS   := $(GMIME_LIBS) $(shell pkg-config --libs libhs jansson 2>/dev/null)
 # a group at a time and only when every archive of the group is
 # installed; the shared libraries otherwise. The milter starts once and
 # keeps the shared ones. $(call static_group,LIBS,SHARED): -l of LIBS
-# from their archives, or SHARED when one is missing.
+# from their archives, or SHARED when one is missing. DIAG_STATIC=0: the
+# shared libraries always (a system whose archives are not PIC).
+DIAG_STATIC ?= 1
 LIBDIR    := $(shell pkg-config --variable=libdir glib-2.0 2>/dev/null)
 all_archives = $(if $(strip $(foreach l,$(1),$(if $(wildcard $(LIBDIR)/lib$(l).a),,$(l)))),,y)
 comma     := ,
@@ -69,6 +71,9 @@ endif
 DIAG_LIBS := $(DIAG_GMIME) $(DIAG_HS) \
              $(call static_group,jansson,$(shell pkg-config --libs jansson 2>/dev/null)) \
              $(call static_group,magic lzma bz2 z,-lmagic) -lm -lpthread
+ifeq ($(DIAG_STATIC),0)
+DIAG_LIBS  = $(LDLIBS_ALL)
+endif
 
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wformat=2 -Wno-unused-parameter
