@@ -96,8 +96,8 @@ test_fixed(void **state)
 		"msexch:",
 		"THIS IS THE MAIL SYSTEM AT HOST mx.example.net",
 		"This is the mail system at hos",
-		"----- transcript of session follows ----- and again "
-		    "----- Transcript of session follows -----",
+		("----- transcript of session follows ----- and again "
+		    "----- Transcript of session follows -----"),
 		"recipient addresses that were\nincorrectly constructed",
 		"recipient addresses that were\r\nincorrectly constructed",
 		/* Bytes that differ from the phrase's in bit 5 only, where
