@@ -237,7 +237,7 @@ compile(struct bounce_rules *rs, const struct rules_pattern *pat, unsigned npat,
 			continue;
 		}
 		expr[n] = pat[i].expr;
-		flags[n] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+		flags[n] = HS_FLAG_CASELESS;
 		ids[n++] = i;
 	}
 	if (n == 0 || rules_cache_load(expr, flags, ids, n, &rs->db))
