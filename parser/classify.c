@@ -411,6 +411,7 @@ bounce_classify(struct bounce_report *r, const struct bounce_rules *crs)
 	struct match_set match;
 	struct scratch_node *sn = NULL;
 	size_t i, nword;
+	bool unscanned;
 
 	if (r == NULL || r->nrcpt == 0)
 		return;
@@ -425,7 +426,10 @@ bounce_classify(struct bounce_report *r, const struct bounce_rules *crs)
 	}
 	/* Only the words of patterns that exist are ever read. */
 	nword = ((size_t)rs->npat + 63) / 64;
-	if (rs->db != NULL)
+	/* Some kinds of report are decided above every rule that reads a
+	 * scan (rules.c): nothing matched is all those rules need. */
+	unscanned = (size_t)r->kind < RULES_KINDS && rs->unscanned_kind[r->kind];
+	if (rs->db != NULL && !unscanned)
 		sn = scratch_take(rs);
 	for (i = 0; i < r->nrcpt; i++) {
 		struct bounce_recipient *rc = &r->rcpt[i];
@@ -442,7 +446,7 @@ bounce_classify(struct bounce_report *r, const struct bounce_rules *crs)
 		memset(match.component, 0, nword * sizeof(match.component[0]));
 		/* Without scratch space (out of memory) no pattern of the
 		 * database matches: the other rules still give an answer. */
-		if (sn != NULL || rs->nbyte_class > 0) {
+		if (!unscanned && (sn != NULL || rs->nbyte_class > 0)) {
 			scan(rs, sn != NULL ? sn->scratch : NULL, rc->diagnostic, match.text);
 			if (rs->has_component)
 				scan(rs, sn != NULL ? sn->scratch : NULL, rc->component,

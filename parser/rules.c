@@ -337,6 +337,54 @@ collect_action_words(struct bounce_rules *rs)
 	return true;
 }
 
+/* Does the rule read a scan of the recipient's texts? */
+static bool
+reads_scan(const struct rule *r)
+{
+	unsigned j;
+
+	for (j = 0; j < r->ncond; j++)
+		if (r->cond[j].key == COND_TEXT || r->cond[j].key == COND_NOT_TEXT ||
+		    r->cond[j].key == COND_COMPONENT)
+			return true;
+	return false;
+}
+
+/* Does the rule hold for every recipient of a report of a kind its
+ * kind conditions accept (it has no other)? */
+static bool
+holds_for_kind(const struct rule *r)
+{
+	unsigned j;
+
+	for (j = 0; j < r->ncond; j++)
+		if (r->cond[j].key != COND_KIND)
+			return false;
+	return true;
+}
+
+/* Is every recipient of a report of kind k decided by a rule above all
+ * rules that read a scan (struct bounce_rules, unscanned_kind)? The
+ * rules that may hold for kind k are tried in rank order: the first
+ * that holds for all of them and does not continue decides. */
+static bool
+kind_unscanned(const struct bounce_rules *rs, unsigned k)
+{
+	size_t i;
+
+	for (i = 0; i < rs->nrule; i++) {
+		const struct rule *r = &rs->rule[i];
+
+		if (!(rs->by_kind[k][i / 64] & (uint64_t)1 << (i % 64)))
+			continue;
+		if (reads_scan(r))
+			return false;
+		if (holds_for_kind(r) && !r->cont)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Rules that cannot hold for a report of some kind, a recipient of some
  * action or a component that matched nothing are known at load: masks
@@ -353,6 +401,7 @@ index_filters(struct bounce_rules *rs)
 			return false;
 		mask_holding(rs, COND_KIND, bounce_kind_name((enum bounce_kind)k),
 		    rs->by_kind[k]);
+		rs->unscanned_kind[k] = kind_unscanned(rs, k);
 	}
 	if ((rs->component_rules = arena_alloc(rs->arena, nbytes)) == NULL)
 		return false;

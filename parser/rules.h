@@ -138,6 +138,10 @@ struct bounce_rules {
 	 * classify.c drops from the candidates those that cannot hold. */
 	uint64_t	*by_kind[RULES_KINDS];
 	uint64_t	*component_rules;
+	/* Reports of kind k whose recipients a rule decides before any
+	 * rule reading a scan comes up (a feedback report, an auto-reply):
+	 * their texts are not scanned. */
+	bool		 unscanned_kind[RULES_KINDS];
 	/* The same by the recipient's action: the words of all action
 	 * conditions, the rules that can hold for each, for an empty
 	 * action and for any other (only those without an action

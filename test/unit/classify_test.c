@@ -373,6 +373,48 @@ test_byte_classes(void **state)
 	bounce_rules_free(rs);
 }
 
+/* A report kind decided by a rule above every rule that reads a scan
+ * (rules.c unscanned_kind) is not scanned, and gets the same answers. */
+static void
+test_unscanned_kinds(void **state)
+{
+	struct fixture *fx = *state;
+	struct bounce_rules *rs;
+	struct bounce_report *r;
+
+	write_rules(fx, "10-test.rules",
+	    RULE("feedback", "  kind      arf\n  priority  950\n", "feedback", "feedback")
+	    "rule auto-cont\n  kind      autoreply\n  priority  950\n  continue  yes\n"
+	    "  category  auto-reply\n\n"
+	    RULE("ndr-status", "  kind      ndr\n  status    5.*\n  priority  950\n", "rejected",
+		"policy-rejected")
+	    RULE("dsn-kind", "  kind      dsn\n  priority  10\n", "onhold", "unknown")
+	    RULE("full", "  text      /mailbox full/\n  priority  20\n", "mailboxfull", "mailbox-full")
+	    RULE("fallback", "", "undefined", "unknown"));
+	rs = load(fx);
+	assert_true(rs->unscanned_kind[BOUNCE_KIND_ARF]);
+	assert_false(rs->unscanned_kind[BOUNCE_KIND_AUTOREPLY]);	/* continues */
+	assert_false(rs->unscanned_kind[BOUNCE_KIND_NDR]);		/* not for every status */
+	assert_false(rs->unscanned_kind[BOUNCE_KIND_DSN]);		/* below a text rule */
+	assert_false(rs->unscanned_kind[BOUNCE_KIND_NONE]);
+	assert_string_equal(classify_reason(rs, BOUNCE_KIND_ARF, "", &(struct rcpt_in){
+	    .diagnostic = "mailbox full" }), "feedback");
+	assert_string_equal(classify_reason(rs, BOUNCE_KIND_DSN, "", &(struct rcpt_in){
+	    .diagnostic = "mailbox full" }), "mailboxfull");
+	assert_string_equal(classify_reason(rs, BOUNCE_KIND_DSN, "", &(struct rcpt_in){
+	    .diagnostic = "over quota" }), "onhold");
+	assert_string_equal(classify_reason(rs, BOUNCE_KIND_NDR, "", &(struct rcpt_in){
+	    .diagnostic = "mailbox full", .status = "5.2.2" }), "rejected");
+	assert_string_equal(classify_reason(rs, BOUNCE_KIND_NDR, "", &(struct rcpt_in){
+	    .diagnostic = "mailbox full", .status = "4.2.2" }), "mailboxfull");
+	r = one_report(BOUNCE_KIND_AUTOREPLY, "", &(struct rcpt_in){ .diagnostic = "mailbox full" });
+	bounce_classify(r, rs);
+	assert_string_equal(r->rcpt[0].reason, "mailboxfull");
+	assert_string_equal(r->rcpt[0].category, "auto-reply");
+	bounce_report_free(r);
+	bounce_rules_free(rs);
+}
+
 static void
 test_continue_temporary_hard(void **state)
 {
@@ -687,6 +729,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_conditions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_byte_classes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unscanned_kinds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_continue_temporary_hard, setup, teardown),
 		cmocka_unit_test(test_no_rules),
 		cmocka_unit_test(test_shipped_rules),
