@@ -719,6 +719,147 @@ test_shared_by_threads(void **state)
 	bounce_rules_free(rs);
 }
 
+/* ---- the database ------------------------------------------------------ */
+
+/* Pieces of invented diagnostics; the grid is each alone and each pair
+ * joined by a blank, so that patterns with ".*" or "\b" between two
+ * parts meet texts with and without them. */
+static const char *const pieces[] = {
+	"550 5.1.1 <someone@example.com>: Recipient address rejected: User unknown",
+	"550 5.1.1 no such user here", "user does not exist", "The email account that you tried to reach does not exist",
+	"mailbox unavailable", "Mailbox full", "552 5.2.2 Quota exceeded", "over quota", "user overquota",
+	"mailbox is full", "STOREDRV.Deliver; mailbox full", "account disabled", "This account has been suspended",
+	"552 message size exceeds fixed maximum message size", "Message too large", "554 5.7.1 Relay access denied",
+	"we do not relay", "550 5.7.1 SPF check failed", "spf=fail", "DMARC policy reject", "DKIM signature invalid",
+	"Client host [192.0.2.1] blocked using zen.spamhaus.org", "listed on RBL", "blacklisted by example.org",
+	"554 5.7.1 Message rejected as spam", "spam detected", "virus found in message", "Host unknown",
+	"Domain not found", "DNS domain example.org does not exist", "No MX for example.net", "Connection timed out",
+	"connection refused", "Name service error", "421 Too many connections", "rate limit exceeded",
+	"TLS required", "STARTTLS failed", "Authentication required", "5.7.26 Unauthenticated email from example.com is not accepted",
+	"Sender address rejected: Domain not found", "sender domain must exist", "Reverse DNS lookup failed",
+	"no PTR record", "message expired", "delivery time expired", "retry timeout exceeded", "out of storage space",
+	"RESOLVER.ADR.RecipNotFound", "QUEUE.Expired", "Requested action aborted: local error in processing",
+	"mail loop detected", "too many hops", "Header line too long", "8-bit characters not allowed",
+	"user@example.com... User unknown", "invalid recipient", "recipient rejected", "Mailbox does not exist",
+	"address rejected", "ACCESS DENIED", "\xe5\xae\x9b\xe5\x85\x88\xe3\x81\x8c\xe8\xa6\x8b\xe3\x81\xa4\xe3\x81\x8b\xe3\x82\x8a\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93",
+	"boite du destinataire pleine", "Postfach voll", "unrouteable address", "a", "_user_", "user1 quota",
+	"over-quota", "spf_fail", "black list", "blocklisted", "not-exist", "nonexistent user",
+};
+
+static int
+on_any(unsigned int id, unsigned long long from, unsigned long long to,
+       unsigned int flags, void *ctx)
+{
+	uint64_t *set = ctx;
+
+	(void)from;
+	(void)to;
+	(void)flags;
+	set[id / 64] |= (uint64_t)1 << (id % 64);
+	return 0;
+}
+
+/* Is pattern id one that rules.c answers without Vectorscan? */
+static bool
+is_byte_class(const struct bounce_rules *rs, unsigned id)
+{
+	unsigned i;
+
+	for (i = 0; i < rs->nbyte_class; i++)
+		if (rs->byte_class[i].id == id)
+			return true;
+	return false;
+}
+
+/* Text t of the grid: piece i alone (j == NPIECE) or followed by piece j. */
+static void
+grid_text(unsigned t, char *text, size_t len)
+{
+	enum { NPIECE = sizeof(pieces) / sizeof(pieces[0]) };
+	unsigned i = t / (NPIECE + 1), j = t % (NPIECE + 1);
+
+	snprintf(text, len, "%s%s%s", pieces[i], j < NPIECE ? " " : "",
+	    j < NPIECE ? pieces[j] : "");
+}
+
+/*
+ * The rule set's database (rules.c: caseless, without single match) and
+ * the same patterns compiled the plain way (caseless, single match: each
+ * reported once) say the same for every pattern on every text of the
+ * grid. (Not each pattern alone: Vectorscan 5.4.9 compiles
+ * /\bptr\b|rdns|expired/ alone into a database that misses "expired" at
+ * the end of a 67-byte text, which the whole set finds.)
+ */
+static void
+test_database_agrees(void **state)
+{
+	const char *dir = getenv("BOUNCE_TEST_RULES");
+	struct bounce_rules *rs = shipped(), parsed;
+	struct rules_pattern *pat = NULL;
+	enum { NTEXT = (sizeof(pieces) / sizeof(pieces[0])) * (sizeof(pieces) / sizeof(pieces[0]) + 1) };
+	const char **expr;
+	unsigned *flags, *ids;
+	char text[512], err[512];
+	hs_database_t *plain = NULL;
+	hs_compile_error_t *cerr = NULL;
+	hs_scratch_t *scratch = NULL;
+	unsigned npat = 0, n = 0, id, t, hits = 0;
+
+	(void)state;
+	memset(&parsed, 0, sizeof(parsed));
+	assert_non_null(parsed.arena = arena_new());
+	if (!rules_parse_dir(&parsed, dir != NULL && dir[0] ? dir : "rules", &pat, &npat,
+	    err, sizeof(err)))
+		fail_msg("shipped rules: %s", err);
+	assert_int_equal(npat, rs->npat);
+	assert_non_null(rs->db);
+	expr = calloc(npat, sizeof(*expr));
+	flags = calloc(npat, sizeof(*flags));
+	ids = calloc(npat, sizeof(*ids));
+	assert_true(expr != NULL && flags != NULL && ids != NULL);
+	for (id = 0; id < npat; id++)
+		if (!is_byte_class(rs, id)) {
+			expr[n] = pat[id].expr;
+			flags[n] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+			ids[n++] = id;
+		}
+	if (hs_compile_multi(expr, flags, ids, n, HS_MODE_BLOCK, NULL, &plain, &cerr) != HS_SUCCESS)
+		fail_msg("plain database: %s", cerr->message);
+	assert_int_equal(hs_alloc_scratch(rs->db, &scratch), HS_SUCCESS);
+	assert_int_equal(hs_alloc_scratch(plain, &scratch), HS_SUCCESS);
+	for (t = 0; t < NTEXT; t++) {
+		uint64_t got[RULES_MAX_PATTERNS / 64], want[RULES_MAX_PATTERNS / 64];
+
+		grid_text(t, text, sizeof(text));
+		memset(got, 0, sizeof(got));
+		memset(want, 0, sizeof(want));
+		assert_int_equal(hs_scan(rs->db, text, (unsigned)strlen(text), 0, scratch,
+		    on_any, got), HS_SUCCESS);
+		assert_int_equal(hs_scan(plain, text, (unsigned)strlen(text), 0, scratch,
+		    on_any, want), HS_SUCCESS);
+		for (id = 0; id < npat; id++) {
+			int g = (int)((got[id / 64] >> (id % 64)) & 1);
+			int w = (int)((want[id / 64] >> (id % 64)) & 1);
+
+			if (g != w)
+				fail_msg("%s:%u /%s/ on \"%s\": %d, plainly %d", pat[id].file,
+				    pat[id].line, pat[id].expr, text, g, w);
+			hits += (unsigned)w;
+		}
+	}
+	/* The grid must make many patterns match, not only fail them. */
+	assert_true(hits > 2000);
+	hs_free_scratch(scratch);
+	hs_free_database(plain);
+	free(expr);
+	free(flags);
+	free(ids);
+	free(pat);
+	free(parsed.rule);
+	arena_free(parsed.arena);
+	bounce_rules_free(rs);
+}
+
 int
 main(void)
 {
@@ -735,6 +876,7 @@ main(void)
 		cmocka_unit_test(test_shipped_rules),
 		cmocka_unit_test(test_shipped_decisions),
 		cmocka_unit_test(test_shared_by_threads),
+		cmocka_unit_test(test_database_agrees),
 	};
 
 	setenv("BOUNCE_RULES_CACHE", "off", 1);
