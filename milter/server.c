@@ -16,13 +16,14 @@
  * One thread per MTA connection, blocked in read(); Postfix opens one
  * connection per SMTP session, so threads follow the sessions in
  * progress (capped at MaxConnections). The threads are kept and reused: a
- * worker whose connection ends waits for the next one, and retires only
- * after IDLE_RETIRE seconds without one (IDLE_KEEP always stay). Bounces
- * usually come one per SMTP session, and a new thread per connection
- * cost 0.3-0.5 ms of CPU: its start, and its first message growing a
- * fresh malloc arena page by page. SIGTERM and SIGINT stop the listener;
- * messages in progress get STOP_WAIT_MS to finish, then the process
- * ends and the MTA applies its default action to what is left.
+ * worker whose connection ends goes back to accept() the next one
+ * itself, and retires only after IDLE_RETIRE seconds without one
+ * (IDLE_KEEP always stay). Bounces usually come one per SMTP session,
+ * and a new thread per connection cost 0.3-0.5 ms of CPU: its start,
+ * and its first message growing a fresh malloc arena page by page.
+ * SIGTERM and SIGINT shut the listener down; messages in progress get
+ * STOP_WAIT_MS to finish, then the process ends and the MTA applies its
+ * default action to what is left.
  *
  * TCP: our answers leave in one write, with TCP_NODELAY. The other way,
  * when the MTA is told not to wait for our answers (SMFIP_NR_*), it may
@@ -93,16 +94,25 @@ struct conn {
 	unsigned long	 id;
 };
 
-/* The workers, one per connection in progress plus the idle ones. */
+/*
+ * The workers. Each one accepts a connection itself, serves it and goes
+ * back to accept(): the kernel wakes one waiting thread per connection,
+ * so a new connection costs one wake-up, not two (a listening thread
+ * and the worker it hands the connection to). Every thread is either
+ * accepting or busy; when the last accepting one takes a connection it
+ * starts another first, so one always accepts. Busy ones are at most
+ * MaxConnections: with that many busy, the one left accepting refuses
+ * (closes) what comes, so threads are at most MaxConnections + 1.
+ */
 static struct {
 	pthread_mutex_t	 lock;
-	pthread_cond_t	 work;		/* a connection was queued */
 	unsigned	 threads;	/* started and not retired */
-	unsigned	 idle;		/* waiting, no connection promised */
-	unsigned	 max;		/* MaxConnections: threads at most */
-	unsigned	 head, queued;	/* handed over, not yet taken */
-	struct conn	*queue;		/* max: one per idle worker at most */
-} pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER };
+	unsigned	 accepting;	/* in accept(), or on the way to it */
+	unsigned	 busy;		/* serving a connection */
+	unsigned	 max;		/* MaxConnections */
+	time_t		 warned;	/* last "too many" line */
+	atomic_bool	 stopping;
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static bool
 open_unix(const char *path, char *err, size_t errlen)
@@ -227,10 +237,6 @@ milter_open(const char *spec, int debug, unsigned max_conns, char *err, size_t e
 
 	lis.debug = debug;
 	pool.max = max_conns > 0 ? max_conns : 1;
-	if ((pool.queue = calloc(pool.max, sizeof(*pool.queue))) == NULL) {
-		snprintf(err, errlen, "out of memory for %u connections", pool.max);
-		return false;
-	}
 	if (path != NULL)
 		return open_unix(path, err, errlen);
 	if (strncmp(spec, "inet:", 5) == 0 || strncmp(spec, "inet6:", 6) == 0)
@@ -336,100 +342,130 @@ serve(struct conn c)
 	close(c.fd);
 }
 
-/*
- * A worker serves the connection it was started with, then waits for
- * the next one. Counting: of the workers waiting, pool.idle are free
- * and the others are each promised one queued connection, so a handed
- * connection always finds a worker, whichever of them wakes.
- */
-static void *
-worker(void *arg)
-{
-	struct conn c = *(struct conn *)arg;
-	struct timespec until;
-	bool retiring;
+static void *worker(void *);
 
-	free(arg);
-	for (;;) {
-		serve(c);
-		retiring = true;
-		pthread_mutex_lock(&pool.lock);
-		pool.idle++;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += IDLE_RETIRE;
-		while (pool.queued == 0) {
-			if (!retiring) {
-				pthread_cond_wait(&pool.work, &pool.lock);
-				continue;
-			}
-			if (pthread_cond_timedwait(&pool.work, &pool.lock, &until) != ETIMEDOUT ||
-			    pool.queued > 0)
-				continue;
-			if (pool.threads <= IDLE_KEEP) {
-				retiring = false;	/* one of those kept */
-				continue;
-			}
-			pool.idle--;
-			pool.threads--;
-			pthread_mutex_unlock(&pool.lock);
-			return NULL;
-		}
-		c = pool.queue[pool.head];
-		pool.head = (pool.head + 1) % pool.max;
-		pool.queued--;
-		pthread_mutex_unlock(&pool.lock);
-	}
-}
-
-/* Hand fd to a free worker, or start one; refused (closed, so the MTA
- * applies its default action) when pool.max are busy. */
-static void
-start_connection(int fd)
+static bool
+start_worker(void)
 {
-	static time_t warned;
 	pthread_attr_t attr;
 	pthread_t tid;
-	struct conn c = { fd, atomic_fetch_add(&conn_ids, 1) + 1 }, *arg;
-	int rc = -1;
+	int rc;
 
-	pthread_mutex_lock(&pool.lock);
-	if (pool.idle > 0) {
-		pool.idle--;
-		pool.queue[(pool.head + pool.queued) % pool.max] = c;
-		pool.queued++;
-		/* Woken after the unlock, the worker need not wait for it. */
-		pthread_mutex_unlock(&pool.lock);
-		pthread_cond_signal(&pool.work);
-		return;
-	}
-	if (pool.threads >= pool.max) {
-		pthread_mutex_unlock(&pool.lock);
-		if (time(NULL) - warned >= WARN_EVERY) {
-			log_msg(LOG_WARNING, "more than %u MTA connections at once "
-			    "(MaxConnections); refusing new ones (the MTA applies its "
-			    "default action)", pool.max);
-			warned = time(NULL);
-		}
-		close(fd);
-		return;
-	}
-	pool.threads++;
-	pthread_mutex_unlock(&pool.lock);
-	if ((arg = malloc(sizeof(*arg))) != NULL && pthread_attr_init(&attr) == 0) {
-		*arg = c;
+	if ((rc = pthread_attr_init(&attr)) == 0) {
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		rc = pthread_create(&tid, &attr, worker, arg);
+		rc = pthread_create(&tid, &attr, worker, NULL);
 		pthread_attr_destroy(&attr);
 	}
-	if (rc == 0)
-		return;
-	log_msg(LOG_WARNING, "cannot start a thread for a connection: %s",
-	    rc > 0 ? strerror(rc) : "out of memory");
-	free(arg);
+	if (rc != 0)
+		log_msg(LOG_WARNING, "cannot start a thread for connections: %s", strerror(rc));
+	return rc == 0;
+}
+
+/* Closed at once, so the MTA applies its default action. Called locked. */
+static void
+refuse(int fd)
+{
+	if (time(NULL) - pool.warned >= WARN_EVERY) {
+		log_msg(LOG_WARNING, "more than %u MTA connections at once "
+		    "(MaxConnections); refusing new ones (the MTA applies its "
+		    "default action)", pool.max);
+		pool.warned = time(NULL);
+	}
+	close(fd);
+}
+
+/* The accepting thread becomes busy with fd, if allowed; false: fd was
+ * refused and this thread accepts again. */
+static bool
+take(int fd)
+{
+	bool spare;
+
+	pthread_mutex_lock(&pool.lock);
+	if (pool.busy >= pool.max) {
+		refuse(fd);
+		pthread_mutex_unlock(&pool.lock);
+		return false;
+	}
+	pool.busy++;
+	pool.accepting--;
+	if ((spare = pool.accepting == 0)) {
+		pool.threads++;
+		pool.accepting++;
+	}
+	pthread_mutex_unlock(&pool.lock);
+	if (!spare || start_worker())
+		return true;
+	/* No thread to accept in our place: we stay the one. */
 	close(fd);
 	pthread_mutex_lock(&pool.lock);
 	pool.threads--;
+	pool.busy--;
 	pthread_mutex_unlock(&pool.lock);
+	return false;
+}
+
+static void
+done(void)
+{
+	pthread_mutex_lock(&pool.lock);
+	pool.busy--;
+	pool.accepting++;
+	pthread_mutex_unlock(&pool.lock);
+}
+
+/* accept() timed out (the listener's SO_RCVTIMEO): retire, unless this
+ * is one of the IDLE_KEEP or the last accepting thread. */
+static bool
+retire(void)
+{
+	bool go;
+
+	pthread_mutex_lock(&pool.lock);
+	if ((go = pool.threads > IDLE_KEEP && pool.accepting > 1)) {
+		pool.threads--;
+		pool.accepting--;
+	}
+	pthread_mutex_unlock(&pool.lock);
+	return go;
+}
+
+static void *
+worker(void *arg)
+{
+	struct conn c;
+
+	(void)arg;
+	for (;;) {
+		if ((c.fd = accept4(lis.fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+			if (!take(c.fd))
+				continue;
+			c.id = atomic_fetch_add(&conn_ids, 1) + 1;
+			serve(c);
+			done();
+			continue;
+		}
+		if (atomic_load(&pool.stopping))
+			break;
+		switch (errno) {
+		case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+		case EWOULDBLOCK:
+#endif
+			if (retire())
+				return NULL;
+			break;
+		case EINTR:
+		case ECONNABORTED:
+		case EPROTO:
+			break;
+		default:		/* out of descriptors or memory: breathe */
+			log_msg(LOG_WARNING, "accept: %s", strerror(errno));
+			poll(NULL, 0, 100);
+			break;
+		}
+	}
+	return NULL;
 }
 
 /* SIGTERM and SIGINT (blocked in every thread by main.c) end serving. */
@@ -451,13 +487,16 @@ signals(void *arg)
 	return NULL;
 }
 
+/* New connections are refused from here on; the accepting threads
+ * wake (Linux: accept() fails) and end. The descriptor stays open, so
+ * that its number is not reused under them. */
 static void
 close_listener(void)
 {
 	struct stat st;
 
-	close(lis.fd);
-	lis.fd = -1;
+	atomic_store(&pool.stopping, true);
+	shutdown(lis.fd, SHUT_RDWR);
 	/* Remove our socket file, not one a newer instance made there. */
 	if (lis.path[0] != '\0' && stat(lis.path, &st) == 0 &&
 	    st.st_dev == lis.dev && st.st_ino == lis.ino)
@@ -480,50 +519,28 @@ wait_for_messages(void)
 int
 milter_serve(void)
 {
+	struct timeval idle = { IDLE_RETIRE, 0 };
 	pthread_t tid;
-	int rc = 0;
+	char x;
 
+	/* accept() gives up after it: how an idle worker learns it is idle. */
 	if (lis.fd < 0 || pipe(lis.stop) != 0 ||
+	    setsockopt(lis.fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle)) != 0 ||
 	    pthread_create(&tid, NULL, signals, NULL) != 0) {
 		log_msg(LOG_ERR, "cannot start serving: %s", strerror(errno));
 		return 1;
 	}
 	pthread_detach(tid);
-	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = lis.fd, .events = POLLIN },
-			{ .fd = lis.stop[0], .events = POLLIN },
-		};
-		int fd;
-
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_msg(LOG_ERR, "poll: %s", strerror(errno));
-			rc = 1;
-			break;
-		}
-		if (pfd[1].revents != 0)
-			break;
-		if ((fd = accept4(lis.fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
-			start_connection(fd);
-			continue;
-		}
-		switch (errno) {
-		case EINTR:
-		case EAGAIN:
-		case ECONNABORTED:
-		case EPROTO:
-			break;
-		default:		/* out of descriptors or memory: breathe */
-			log_msg(LOG_WARNING, "accept: %s", strerror(errno));
-			poll(NULL, 0, 100);
-			break;
-		}
+	pool.threads = pool.accepting = 1;
+	if (!start_worker()) {
+		log_msg(LOG_ERR, "cannot start serving: no thread to accept connections");
+		return 1;
 	}
+	while (read(lis.stop[0], &x, 1) < 0 && errno == EINTR)
+		continue;
 	close_listener();
 	wait_for_messages();
-	return rc;
+	return 0;
 }
 
 const char *
