@@ -2,6 +2,7 @@
  * eventlog.c - the EventLog file (see eventlog.h).
  */
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,22 +37,20 @@ eventlog_open(const char *path, char *err, size_t errlen)
 	return ev;
 }
 
+/* One writev: the line and its newline land together (O_APPEND), with
+ * no copy to join them. */
 int
 eventlog_write(struct eventlog *ev, const char *line)
 {
-	size_t len = strlen(line);
-	char *buf;
+	struct iovec iov[2] = {
+		{ .iov_base = (void *)line, .iov_len = strlen(line) },
+		{ .iov_base = "\n", .iov_len = 1 },
+	};
 	ssize_t n;
 
-	if ((buf = malloc(len + 1)) == NULL)
+	if ((n = writev(ev->fd, iov, 2)) < 0)
 		return -1;
-	memcpy(buf, line, len);
-	buf[len] = '\n';
-	n = write(ev->fd, buf, len + 1);
-	free(buf);
-	if (n < 0)
-		return -1;
-	if ((size_t)n != len + 1) {
+	if ((size_t)n != iov[0].iov_len + 1) {
 		errno = ENOSPC;
 		return -1;
 	}

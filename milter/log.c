@@ -4,11 +4,16 @@
  * Settings are a handful of ints read by every thread; they change only
  * at reload, where a torn read would at worst log one line too many.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
+
+#define LINE_MAX_BYTES	2048	/* a message, cut there */
+#define PREFIX_MAX_BYTES	32	/* "bouncemilter: warning: " */
 
 static struct {
 	bool	syslog;
@@ -48,20 +53,34 @@ log_enabled(int priority)
 	return priority <= logging.level;
 }
 
+/*
+ * A line goes to stderr in one write(2) of our own buffer: fprintf on
+ * the unbuffered stderr holds the stream's lock across its write, and
+ * with a bounce finishing on several connections at once the threads
+ * queued on that lock (a futex sleep and wake-up each, strace).
+ */
 void
 log_msg(int priority, const char *fmt, ...)
 {
-	char line[2048];
+	char line[LINE_MAX_BYTES + PREFIX_MAX_BYTES + 1];
 	va_list ap;
+	size_t pre, len;
+	int saved = errno, n;
 
 	if (!log_enabled(priority))
 		return;
+	n = snprintf(line, PREFIX_MAX_BYTES, "bouncemilter: %s: ", prio_names[priority & 7]);
+	pre = n < 0 ? 0 : (size_t)n < PREFIX_MAX_BYTES ? (size_t)n : PREFIX_MAX_BYTES - 1;
+	errno = saved;			/* for %m */
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	n = vsnprintf(line + pre, LINE_MAX_BYTES, fmt, ap);
 	va_end(ap);
+	len = n < 0 ? 0 : (size_t)n < LINE_MAX_BYTES ? (size_t)n : LINE_MAX_BYTES - 1;
 	if (logging.syslog)
-		syslog(priority, "%s", line);
-	if (logging.stderr)
-		fprintf(stderr, "bouncemilter: %s: %s\n",
-		    prio_names[priority & 7], line);
+		syslog(priority, "%s", line + pre);
+	if (logging.stderr) {
+		line[pre + len] = '\n';
+		if (write(STDERR_FILENO, line, pre + len + 1) < 0)
+			return;		/* nowhere to say so */
+	}
 }
