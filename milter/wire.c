@@ -12,7 +12,9 @@
 
 #include "wire.h"
 
-#define IN_INITIAL	(16 * 1024)
+/* A whole body chunk (Postfix and Sendmail send at most 65535 bytes)
+ * with its length and command: one read, not two, when it is there. */
+#define IN_INITIAL	(65535 + 5)
 #define OUT_INITIAL	512
 #define OUT_MAX		(4 * 1024 * 1024)	/* far above ACTIONS_MAX headers */
 #define LEN_BYTES	4
