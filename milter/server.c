@@ -68,6 +68,7 @@
 #define STOP_WAIT_MS	5000
 #define WARN_EVERY	60		/* seconds between "too many" lines */
 #define ETHER_MSS	1460		/* Ethernet's; Postfix needs <= 2048 */
+#define DEFER_SECONDS	5		/* TCP: wait that long for the first packet */
 #define IDLE_RETIRE	60		/* seconds before an idle worker ends */
 #define IDLE_KEEP	4		/* workers kept however long idle */
 
@@ -180,7 +181,7 @@ open_inet(const char *spec, char *err, size_t errlen)
 	char port[16], host[256];
 	const char *p = strchr(spec, ':') + 1, *at = strchr(p, '@');
 	size_t plen = at ? (size_t)(at - p) : strlen(p);
-	int fd = -1, on = 1, mss = ETHER_MSS, rc;
+	int fd = -1, on = 1, mss = ETHER_MSS, defer = DEFER_SECONDS, rc;
 
 	host[0] = '\0';
 	if (plen == 0 || plen >= sizeof(port) || (at && strlen(at + 1) >= sizeof(host))) {
@@ -216,6 +217,11 @@ open_inet(const char *spec, char *err, size_t errlen)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 		/* Announced in our SYN-ACK: the MTA's side sees it too. */
 		setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss));
+#ifdef TCP_DEFER_ACCEPT
+		/* accept() returns once the MTA's first packet is there: the
+		 * worker wakes once, not for the connection and again for it. */
+		setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof(defer));
+#endif
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, SOMAXCONN) == 0)
 			break;
 		snprintf(err, errlen, "%s: %s", spec, strerror(errno));
