@@ -75,6 +75,11 @@
 #define SMFIF_DELRCPT	0x00000008UL
 #define SMFIF_CHGHDRS	0x00000010UL
 #define SMFIF_QUARANTINE 0x00000020UL
+#define SMFIF_SETSYMLIST 0x00000100UL	/* we may name the macros we want */
+
+/* Macro stages in SMFIF_SETSYMLIST lists. */
+#define SMFIM_CONNECT	0
+#define SMFIM_EOH	6	/* the last */
 
 /* The largest packet taken: a body chunk is at most 65535 bytes, but a
  * header field comes whole (Postfix allows 100 KB). Bigger ends the

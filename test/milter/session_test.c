@@ -240,7 +240,7 @@ negotiation_asks_for_little(void **state)
 	struct session *s = session_new(true, 1, false);
 	struct wire_out out = { 0 };
 	struct answers a;
-	uint32_t steps;
+	uint32_t steps, stage;
 
 	(void)state;
 	mta.len = 0;
@@ -249,10 +249,15 @@ negotiation_asks_for_little(void **state)
 	parse_answers(&out, &a);
 	assert_int_equal(a.n, 1);
 	assert_int_equal(a.cmds[0], SMFIC_OPTNEG);
-	assert_int_equal(a.dlen[0], 12);
+	/* The three words, then one macro list per stage: "i" only. */
+	assert_int_equal(a.dlen[0], 12 + 7 * (4 + 2));
+	for (stage = 0; stage < 7; stage++) {
+		assert_int_equal(u32_at(a.data[0] + 12 + 6 * stage), stage);
+		assert_memory_equal(a.data[0] + 12 + 6 * stage + 4, "i", 2);
+	}
 	assert_int_equal(u32_at(a.data[0]), 6);
 	assert_int_equal(u32_at(a.data[0] + 4), SMFIF_ADDHDRS | SMFIF_CHGHDRS |
-	    SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_QUARANTINE);
+	    SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_QUARANTINE | SMFIF_SETSYMLIST);
 	steps = u32_at(a.data[0] + 8);
 	assert_true(steps & SMFIP_NOCONNECT);
 	assert_true(steps & SMFIP_NOHELO);
