@@ -45,7 +45,8 @@ PKG_LIBS   := $(GMIME_LIBS) $(shell pkg-config --libs libhs jansson 2>/dev/null)
 # archives Debian ships for them (all built as PIC, so it stays a PIE),
 # a group at a time and only when every archive of the group is
 # installed; the shared libraries otherwise. The milter starts once and
-# keeps the shared ones. $(call static_group,LIBS,SHARED): -l of LIBS
+# keeps the shared ones (GMime's archive aside, GMIME_LIBS above).
+# $(call static_group,LIBS,SHARED): -l of LIBS
 # from their archives, or SHARED when one is missing. DIAG_STATIC=0: the
 # shared libraries always (a system whose archives are not PIC).
 DIAG_STATIC ?= 1
