@@ -268,6 +268,45 @@ msg_body(struct msg *m, const void *chunk, size_t len)
 	return m->full ? MSG_SKIP : MSG_CONTINUE;
 }
 
+/* Forged copies of our fields go, each name from its highest index down. */
+static void
+delete_ours(struct msg *m, struct actions *a)
+{
+	size_t i;
+	int k, copies = 0;
+
+	for (i = 0; i < m->nours; i++)
+		for (k = m->ours[i].count; k >= 1; k--, copies++)
+			actions_add(a, ACT_DELETE_HEADER, m->ours[i].name, k, NULL);
+	if (copies > 0)
+		log_msg(LOG_NOTICE, "%s: removing %d incoming %s* field(s)",
+		    msg_queue_id(m), copies, m->rt->cfg.header_prefix);
+}
+
+#ifdef BOUNCEMILTER_PROTOCOL_FLOOR
+/*
+ * A build for `FLOOR=1 test/bench/milter.sh` only, never installed: the
+ * same protocol and four fields of the usual size, but the report is
+ * not read, classified or logged. What Postfix keeps with it is the most
+ * a milter can keep that reads a report's body, answers each chunk (so
+ * that it can skip the rest) and annotates the report.
+ */
+static void
+diagnose(struct msg *m, struct actions *a)
+{
+	(void)m;
+	actions_add(a, ACT_ADD_HEADER, "X-Bounce-Category", 0, "mailbox-missing");
+	actions_add(a, ACT_ADD_HEADER, "X-Bounce-Diagnosis", 0,
+	    "v=1; category=mailbox-missing; reason=userunknown; status=5.1.1;\n\t"
+	    "reply=550; rcpt=<nobody@example.org>; hard=yes; owner=sender;\n\t"
+	    "mta=mx.example.org");
+	actions_add(a, ACT_ADD_HEADER, "X-Bounce-Summary", 0,
+	    "The receiving system has no mailbox of that name. What to do:\n\t"
+	    "check the address for a typing error and take it off your lists.");
+	actions_add(a, ACT_ADD_HEADER, "X-Bounce-Original-Message-ID", 0,
+	    "<floor.1@example.com>");
+}
+#else
 /* One log line per recipient, and one EventLog line per message. */
 static void
 log_report(struct msg *m, const struct bounce_report *r, const char *category)
@@ -299,21 +338,6 @@ log_report(struct msg *m, const struct bounce_report *r, const char *category)
 		log_msg(LOG_WARNING, "%s: EventLog %s: write failed: %m",
 		    msg_queue_id(m), m->rt->cfg.event_log);
 	free(json);
-}
-
-/* Forged copies of our fields go, each name from its highest index down. */
-static void
-delete_ours(struct msg *m, struct actions *a)
-{
-	size_t i;
-	int k, copies = 0;
-
-	for (i = 0; i < m->nours; i++)
-		for (k = m->ours[i].count; k >= 1; k--, copies++)
-			actions_add(a, ACT_DELETE_HEADER, m->ours[i].name, k, NULL);
-	if (copies > 0)
-		log_msg(LOG_NOTICE, "%s: removing %d incoming %s* field(s)",
-		    msg_queue_id(m), copies, m->rt->cfg.header_prefix);
 }
 
 static void
@@ -352,6 +376,7 @@ diagnose(struct msg *m, struct actions *a)
 	}
 	bounce_report_free(r);
 }
+#endif
 
 void
 msg_eom(struct msg *m, struct actions *a)

@@ -18,8 +18,12 @@
 # smtp-source) is what other jobs disturb least. Figures only; "diagnosed"
 # counts the EventLog lines the milter wrote. BIN_B=/path/to/another
 # bouncemilter adds a fourth variant in every round, that one on a UNIX
-# socket, to compare two builds (pfbench.sh). Needs root and Postfix;
-# says so and does nothing otherwise.
+# socket, to compare two builds (pfbench.sh). FLOOR=1 makes that fourth
+# variant the protocol floor instead: a build (msg.c,
+# BOUNCEMILTER_PROTOCOL_FLOOR) with the same exchange with Postfix and the
+# same four fields, but that never reads the report; what Postfix keeps
+# with it is the most this protocol lets any milter keep. Needs root and
+# Postfix; says so and does nothing otherwise.
 set -u
 BUILD=${1:?usage: milter.sh BUILD [N]}
 N=${2:-2000}
@@ -29,6 +33,13 @@ TOP=$(cd "$HERE/../.." && pwd)
 BIN=${BENCH_BIN:-$TOP/$BUILD/bouncemilter}
 DSN=$TOP/test/milter/fixtures/postfix-dsn.eml
 
+if [ "${FLOOR:-0}" = 1 ]; then
+	make -s -C "$TOP" BUILD="$BUILD/floor" \
+	    CFLAGS="-O2 -g -fno-plt -DBOUNCEMILTER_PROTOCOL_FLOOR" \
+	    "$BUILD/floor/bouncemilter" >/dev/null || exit 1
+	BIN_B=$TOP/$BUILD/floor/bouncemilter
+	PFB_B_NAME=floor
+fi
 . "$HERE/pfbench.sh"
 if missing=$(pfbench_missing); then
 	echo "milter cost: skipped (needs $missing)"

@@ -13,7 +13,8 @@
 # Set TOP (the source tree) and BIN (bouncemilter) first; S is the number
 # of SMTP sessions (default 10). With BIN_B set (another bouncemilter, a
 # baseline), a fourth listener, variant "unixb", has that one on a UNIX
-# socket, so two builds are compared in interleaved rounds of one run.
+# socket, so two builds are compared in interleaved rounds of one run;
+# PFB_B_NAME names it in the report (default BIN_B).
 # Needs root and Postfix: pfbench_missing says what is missing.
 
 PFB_INET_PID=""
@@ -183,7 +184,7 @@ pfbench_run() {
 # ratios against the same kind without milter. With COUNT_DIAGNOSED=1,
 # how many messages the milter diagnosed (bounces only).
 pfbench_report() {
-	awk -v hz="$(getconf CLK_TCK)" -v diag="${COUNT_DIAGNOSED:-0}" '
+	awk -v hz="$(getconf CLK_TCK)" -v diag="${COUNT_DIAGNOSED:-0}" -v bname="${PFB_B_NAME:-BIN_B}" '
 	function median(a, k,   i, j, t) {
 		for (i = 2; i <= k; i++)
 			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
@@ -220,7 +221,7 @@ pfbench_report() {
 			sub(/-/, " ", label)
 			label = label ", " (kv[2] == "none" ? "no milter" : \
 			    kv[2] == "unix" ? "unix socket" : kv[2] == "inet" ? "inet socket" : \
-			    "unix socket, BIN_B")
+			    "unix socket, " bname)
 			ratio = 0
 			if (kv[1] in base)
 				ratio = 100 * mr / base[kv[1]]
@@ -237,7 +238,7 @@ pfbench_report() {
 }
 
 pfbench_memory() {
-	for v in "unix $E2E_MILTER_PID" "inet $PFB_INET_PID" ${PFB_B_PID:+"BIN_B $PFB_B_PID"}; do
+	for v in "unix $E2E_MILTER_PID" "inet $PFB_INET_PID" ${PFB_B_PID:+"${PFB_B_NAME:-BIN_B} $PFB_B_PID"}; do
 		set -- $v
 		ps -o rss=,nlwp= -p "$2" 2>/dev/null |
 		    awk -v l="$1" '{ printf "  milter on %s socket: %d KB resident, %d threads\n", l, $1, $2 }'
