@@ -4,7 +4,8 @@
  *   X-Bounce-Category: mailbox-missing
  *   X-Bounce-Diagnosis: v=1; category=mailbox-missing; reason=userunknown;
  *	status=5.1.1; reply=550; rcpt=<bob@example.org>; hard=yes;
- *	owner=sender; mta=mx.example.org; component=...; feedback=abuse
+ *	owner=sender; mta=mx.example.org; component=...; feedback=abuse;
+ *	forwarded=yes
  *   X-Bounce-Summary: <what happened> What to do: <fix>
  *   X-Bounce-Original-Message-ID: <id@example.com>
  *
@@ -68,7 +69,8 @@ add_field(struct actions *a, const char *prefix, const char *suffix, const struc
 }
 
 static void
-diagnosis(struct actions *a, const char *prefix, const struct bounce_recipient *rc)
+diagnosis(struct actions *a, const char *prefix, const struct bounce_recipient *rc,
+	  bool forwarded)
 {
 	struct hval v;
 
@@ -84,6 +86,8 @@ diagnosis(struct actions *a, const char *prefix, const struct bounce_recipient *
 	hval_param(&v, "mta", rc->remote_mta, CAP_ADDR);
 	hval_param(&v, "component", rc->component, CAP_COMPONENT);
 	hval_param(&v, "feedback", rc->feedback_type, CAP_WORD);	/* ARF */
+	/* A person sent the report on (to a helpdesk, say). */
+	hval_param(&v, "forwarded", forwarded ? "yes" : "", CAP_WORD);
 	add_field(a, prefix, "Diagnosis", &v);
 }
 
@@ -98,7 +102,7 @@ annotate(struct actions *a, const char *prefix, const struct bounce_report *r)
 	add_field(a, prefix, "Category", &v);
 
 	for (i = 0; i < r->nrcpt && i < ANNOTATE_MAX_DIAGNOSES; i++)
-		diagnosis(a, prefix, &r->rcpt[i]);
+		diagnosis(a, prefix, &r->rcpt[i], r->forwarded_by[0] != '\0');
 
 	if (r->nrcpt > 0) {
 		const struct bounce_recipient *rc = &r->rcpt[0];

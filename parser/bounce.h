@@ -85,6 +85,7 @@ struct bounce_report {
 	const char *queue_id;		/* X-Postfix-Queue-ID and the like */
 	const char *subject;		/* of the report itself */
 	const char *from;		/* of the report itself */
+	const char *forwarded_by;	/* From of whoever forwarded it, or "" */
 	struct bounce_original original; /* the returned message, if any */
 
 	bool	    truncated;		/* a limit was reached */

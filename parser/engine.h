@@ -226,6 +226,10 @@ struct msgview {
 	 * part, or the text after a "returned message" marker). */
 	struct span	 returned;
 	bool		 returned_is_headers;
+	/* That first message part outside the returned message, whole:
+	 * header and body, transfer encoding undone (forward.c reads a
+	 * report forwarded as an attachment from it). */
+	struct span	 attached;
 
 	/* Where the vendor modules' body phrases occur (vendor.c); set by
 	 * vendor_best(), filled on the first mv_marker() question. */
@@ -303,6 +307,9 @@ struct arena *report_arena(struct bounce_report *);
 struct bounce_recipient *report_add_recipient(struct bounce_report *,
 					      const struct bounce_limits *);
 void	report_truncate(struct bounce_report *, const char *why);
+/* Forget what one reading found: kind, format, fields, recipients (the
+ * arena keeps the bytes); what limits were reached stays said. */
+void	report_clear(struct bounce_report *);
 /* Set a field of a report or recipient from a span (text_field rules). */
 #define REPORT_SET(r, field, span) \
 	((field) = text_field(report_arena(r), (span)))
@@ -323,6 +330,13 @@ size_t	dsn_parse_fields(struct bounce_report *, const struct bounce_limits *,
 /* Does text look like a delivery-status block (for reports that carry
  * one in a text part)? */
 bool	dsn_text_has_fields(struct span text);
+
+/* ---- forward.c ------------------------------------------------------- */
+
+/* A message a person sent whose subject says "forwarded": the forwarded
+ * message in it, inline (rebuilt in the arena) or attached, as a message
+ * of its own. False when there is none. */
+bool	forward_find(const struct msgview *, struct span *out);
 
 /* ---- original.c ------------------------------------------------------ */
 

@@ -297,6 +297,7 @@ bounce_report_json(const struct bounce_report *r, const char *source,
 	JB_MEMBER(&b, ",\"kind\":", bounce_kind_name(r->kind));
 	JB_MEMBER(&b, ",\"vendor\":", r->vendor);
 	JB_MEMBER(&b, ",\"reporting_mta\":", r->reporting_mta);
+	JB_MEMBER(&b, ",\"forwarded_by\":", r->forwarded_by);
 	JB_MEMBER(&b, ",\"original\":{\"message_id\":", r->original.message_id);
 	JB_MEMBER(&b, ",\"from\":", r->original.from);
 	JB_MEMBER(&b, ",\"to\":", r->original.to);

@@ -1001,6 +1001,8 @@ walk_entity(struct walk *w, struct span entity, unsigned depth, bool in_returned
 
 		/* The returned message: walked for a status part it may hide,
 		 * and its header block kept (the walk reads where it ends). */
+		if (!in_returned && mv->attached.len == 0)
+			mv->attached = transfer_decode(mv->arena, body, head.encoding);
 		walk_entity(w, body, depth + 1, true, "text/plain", &inner_hdr);
 		if (!in_returned && mv->returned.len == 0) {
 			if (inner_hdr == SIZE_MAX)
@@ -1189,7 +1191,7 @@ mime_view_build(struct msgview *mv, const char *msg, size_t len)
 	bool cut;
 
 	pthread_once(&gmime_once, gmime_setup);
-	mv->body = mv->returned = SPAN_EMPTY;
+	mv->body = mv->returned = mv->attached = SPAN_EMPTY;
 	mv->content_type = mv->report_type = "";
 	if ((h = arena_alloc(mv->arena, sizeof(*h))) == NULL)
 		return false;

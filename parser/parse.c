@@ -8,7 +8,8 @@
  *   4. Is it an auto-reply (RFC 3834)?
  *   5. Otherwise it is ordinary mail.
  * Then every recipient's diagnostic is read for codes, and the returned
- * message for its headers.
+ * message for its headers. A report that a person forwarded is read as
+ * the message forwarded (forward.c), and the person named.
  */
 #include <string.h>
 #include <strings.h>
@@ -187,6 +188,46 @@ read_message(struct msgview *mv)
 		report_fill_from_diagnostic(r, &r->rcpt[i]);
 }
 
+/*
+ * A report a person forwarded (forward.c) is read as the forwarded
+ * message, when that is one; a forward of a forward too, up to
+ * FORWARD_LEVELS deep. False leaves the report as it was: the message
+ * is then read as it stands.
+ */
+#define FORWARD_LEVELS	3
+
+static bool
+read_forwarded(struct msgview *mv, unsigned level)
+{
+	struct bounce_report *r = mv->report;
+	struct msgview inner;
+	struct span text;
+	bool found = false;
+
+	if (level >= FORWARD_LEVELS || !forward_find(mv, &text))
+		return false;
+	memset(&inner, 0, sizeof(inner));
+	inner.arena = mv->arena;
+	inner.report = r;
+	inner.limits = mv->limits;
+	if (mime_view_build(&inner, text.p, text.len)) {
+		if (read_forwarded(&inner, level + 1)) {
+			found = true;
+		} else if (mv_looks_like_report(&inner)) {
+			read_message(&inner);
+			if ((found = r->kind != BOUNCE_KIND_NONE))
+				original_extract(&inner);
+			else
+				report_clear(r);
+		}
+	}
+	/* The outermost forwarder is the one who sent it. */
+	if (found)
+		REPORT_SET(r, r->forwarded_by, mv_header(mv, "From"));
+	mime_view_release(&inner);
+	return found;
+}
+
 struct bounce_report *
 bounce_parse(const void *msg, size_t len, const struct bounce_limits *limits)
 {
@@ -208,7 +249,8 @@ bounce_parse(const void *msg, size_t len, const struct bounce_limits *limits)
 	mv.arena = report_arena(r);
 	mv.report = r;
 	mv.limits = limits;
-	if (mime_view_build(&mv, msg != NULL ? msg : "", msg != NULL ? len : 0)) {
+	if (mime_view_build(&mv, msg != NULL ? msg : "", msg != NULL ? len : 0) &&
+	    !read_forwarded(&mv, 0)) {
 		read_message(&mv);
 		if (r->kind != BOUNCE_KIND_NONE)
 			original_extract(&mv);

@@ -58,13 +58,21 @@ report_new(void)
 		return NULL;
 	}
 	r->priv->arena = a;
+	r->truncated_why = "";
+	report_clear(r);
+	return r;
+}
+
+void
+report_clear(struct bounce_report *r)
+{
 	r->kind = BOUNCE_KIND_NONE;
 	r->vendor = r->reporting_mta = r->received_from_mta = "";
 	r->arrival_date = r->queue_id = r->subject = r->from = "";
+	r->forwarded_by = "";
 	r->original.message_id = r->original.from = "";
 	r->original.to = r->original.subject = "";
-	r->truncated_why = "";
-	return r;
+	r->nrcpt = 0;
 }
 
 struct arena *

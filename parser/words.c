@@ -65,6 +65,31 @@ static const char *const autoreply_subject[] = {
 	"自動応答", "自動返信", "不在通知",			/* ja */
 };
 
+/* Subject prefixes of a forwarded message, as mail programs write them
+ * in a few languages (a report forwarded to a helpdesk: forward.c). */
+static const char *const forward_subject[] = {
+	"fwd:", "fw:", "fwd :", "fw :",
+	"wg:",						/* de */
+	"tr:", "tr :",					/* fr */
+	"rv:", "enc:",					/* es, pt */
+	"i:",						/* it */
+	"doorst:",					/* nl */
+	"vb:", "vs:", "vl:",				/* sv, da/no, fi */
+	"転送:", "转发:", "轉寄:",			/* ja, zh */
+};
+
+/* The line a mail program writes above a message it forwards inline
+ * ("Begin forwarded message:", "---------- Forwarded message ---------",
+ * "-----Original Message-----"). */
+static const char *const forward_marker[] = {
+	"begin forwarded message", "forwarded message", "original message",
+	"weitergeleitete nachricht", "ursprüngliche nachricht",	/* de */
+	"message transféré", "message d'origine",		/* fr */
+	"mensaje reenviado", "mensaje original",		/* es */
+	"messaggio inoltrato", "messaggio originale",		/* it */
+	"doorgestuurd bericht", "oorspronkelijk bericht",	/* nl */
+};
+
 /* Fields whose presence (with a value) marks an auto-reply. */
 static const char *const autoreply_field[] = {
 	"x-autoreply", "x-autorespond", "x-mail-autoreply",
@@ -101,6 +126,8 @@ static const struct words_def {
 	[WORDS_REPORT_FIELD] = { report_field, NITEMS(report_field), WAY_WHOLE },
 	[WORDS_REPORT_TYPE] = { report_type, NITEMS(report_type), WAY_START },
 	[WORDS_LIST_SERVER] = { list_server, NITEMS(list_server), WAY_ANYWHERE },
+	[WORDS_FORWARD_SUBJECT] = { forward_subject, NITEMS(forward_subject), WAY_START },
+	[WORDS_FORWARD_MARKER] = { forward_marker, NITEMS(forward_marker), WAY_ANYWHERE },
 };
 
 _Static_assert(NITEMS(bounce_subject) <= WORDS_MAX, "bounce_subject: split the list");

@@ -26,6 +26,8 @@ enum words_list {
 	WORDS_REPORT_FIELD,	/* whole field name: X-Failed-Recipients ... */
 	WORDS_REPORT_TYPE,	/* start of Content-Type: multipart/report ... */
 	WORDS_LIST_SERVER,	/* anywhere in X-MLServer: fml (list notices) */
+	WORDS_FORWARD_SUBJECT,	/* start of Subject: Fwd:, FW:, WG: ... */
+	WORDS_FORWARD_MARKER,	/* anywhere in a line: Forwarded message ... */
 	WORDS_NLISTS
 };
 

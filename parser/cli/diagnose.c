@@ -23,6 +23,8 @@ print_text(FILE *out, const struct bounce_report *r, const char *source)
 	if (r->reporting_mta[0])
 		fprintf(out, "   reported by: %s", r->reporting_mta);
 	fputc('\n', out);
+	if (r->forwarded_by[0])
+		fprintf(out, "  forwarded by: %s\n", r->forwarded_by);
 	if (r->original.message_id[0] || r->original.subject[0])
 		fprintf(out, "  original: %s \"%s\" from %s to %s\n", r->original.message_id,
 		    r->original.subject, r->original.from, r->original.to);

@@ -85,6 +85,7 @@ fuzz_check_report(const struct bounce_report *r, const struct bounce_limits *lim
 	check_string("queue_id", r->queue_id);
 	check_string("subject", r->subject);
 	check_string("from", r->from);
+	check_string("forwarded_by", r->forwarded_by);
 	check_string("original.message_id", r->original.message_id);
 	check_string("original.from", r->original.from);
 	check_string("original.to", r->original.to);

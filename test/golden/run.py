@@ -38,7 +38,7 @@ import os
 import subprocess
 import sys
 
-TOP_KEYS = ("kind", "vendor", "reporting_mta", "truncated")
+TOP_KEYS = ("kind", "vendor", "reporting_mta", "forwarded_by", "truncated")
 
 
 def scalar(v):

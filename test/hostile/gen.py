@@ -240,6 +240,48 @@ def encoded_words(n):
     return make
 
 
+FWD_HEAD = (b"From: Pat Person <pat@example.org>\n"
+            b"To: helpdesk@example.org\n"
+            b"Subject: Fwd: Undelivered Mail Returned to Sender\n"
+            b"Date: Mon, 3 Mar 2025 11:00:00 +0000\n"
+            b"Message-ID: <fwd.1@example.org>\n"
+            b"Content-Type: text/plain; charset=us-ascii\n\n")
+
+
+def forward_markers(n):
+    """A forwarded note with n marker lines, none followed by a header
+    block that holds: each tried marker costs a pass over the rest."""
+    def make():
+        return FWD_HEAD + b"---------- Forwarded message ---------\nFrom: x@example.net\n\n" * n
+    return make
+
+
+def forward_blank_block(n):
+    """A forwarded header block with n blank lines between its fields."""
+    def make():
+        return (FWD_HEAD + b"Begin forwarded message:\n\n"
+                b"> From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\n" +
+                b">\n" * n + b"> Subject: Undelivered Mail Returned to Sender\n>\n"
+                b"> <nobody@example.com>: host mx.example.com said: 550 5.1.1 user unknown\n")
+    return make
+
+
+def forward_chain(n):
+    """A bounce forwarded n times, each forward quoting the one before."""
+    def make():
+        inner = (b"From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\n"
+                 b"Subject: Undelivered Mail Returned to Sender\n"
+                 b"To: <pat@example.org>\n\n" +
+                 dsn().split(b"\n\n", 1)[1])
+        for k in range(n):
+            quoted = b"".join(b"> " + line + b"\n" for line in inner.split(b"\n"))
+            inner = (b"From: Person %d <p%d@example.org>\nSubject: Fwd: bounce\n"
+                     b"To: p%d@example.org\n\nSee below.\n\nBegin forwarded message:\n\n"
+                     % (k, k, k + 1)) + quoted
+        return FWD_HEAD + inner.split(b"\n\n", 1)[1]
+    return make
+
+
 def crlf_flood():
     return b"\r\n" * (600 * 1024)
 
@@ -300,6 +342,17 @@ CASES = {
     "long-boundary": (long_boundary, base(kind={"none", "dsn", "ndr"}, rcpts=(0, 1))),
     "encoded-words-30000": (encoded_words(30000),
                             base(why={"header bytes"}, **DSN_ONE)),
+    "forward-markers-100000": (forward_markers(100000),
+                               base(trunc=True, why={"scan bytes"},
+                                    big=[(8 * MB, {"trunc": False})])),
+    "forward-blank-block": (forward_blank_block(400000),
+                            base(kind={"none", "ndr", "dsn"}, rcpts=(0, 1), small=False,
+                                 big=[(4 * MB, {"trunc": False})])),
+    # Three forwards deep are read through; deeper, the quoted text is
+    # read as it stands (what it gives is not the point: it must end).
+    "forward-chain-3": (forward_chain(3), base(trunc=False, **DSN_ONE)),
+    "forward-chain-12": (forward_chain(12), base(kind={"none", "dsn", "ndr"}, rcpts=(0, 100),
+                                                 trunc=False)),
 }
 
 

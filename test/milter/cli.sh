@@ -116,6 +116,11 @@ grep -q '^add header X-Bounce-Category: feedback$' "$T/out" && grep -q 'feedback
 	grep -q '^quarantine bouncemilter: feedback$' "$T/out" &&
 	ok "-t on an ARF report: category feedback, feedback=abuse, quarantined by its route" ||
 	{ bad "-t ARF:"; cat "$T/out"; }
+# A bounce forwarded by a person (a golden fixture): read as the bounce.
+"$BIN" -c "$good" -t "$HERE/../golden/fixtures/fwd-gmail-inline-postfix.eml" > "$T/out" 2>/dev/null
+grep -q '^add header X-Bounce-Category: mailbox-full$' "$T/out" && grep -q 'forwarded=yes' "$T/out" &&
+	ok "-t on a forwarded bounce: the bounce's category, forwarded=yes" ||
+	{ bad "-t forwarded:"; cat "$T/out"; }
 "$BIN" -c "$good" -t "$HERE/fixtures/ordinary.eml" > "$T/out" 2>/dev/null
 grep -q '^result: accept unchanged' "$T/out" && ok "-t accepts ordinary mail unchanged" ||
 	{ bad "-t ordinary:"; cat "$T/out"; }

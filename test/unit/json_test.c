@@ -17,7 +17,8 @@
 #include "engine.h"
 
 static const char *const top_keys[] = {
-	"source", "kind", "vendor", "reporting_mta", "original", "truncated", "recipients",
+	"source", "kind", "vendor", "reporting_mta", "forwarded_by", "original", "truncated",
+	"recipients",
 };
 static const char *const original_keys[] = { "message_id", "from", "to", "subject" };
 static const char *const recipient_keys[] = {
@@ -139,6 +140,7 @@ test_full_report(void **state)
 	fx->r->kind = BOUNCE_KIND_DSN;
 	fx->r->vendor = "rfc3464";
 	fx->r->reporting_mta = "mail.example.com";
+	fx->r->forwarded_by = "Pat <pat@example.org>";
 	fx->r->original.message_id = "<m1@example.com>";
 	fx->r->original.subject = "Hello";
 	fx->r->truncated = true;
@@ -154,6 +156,7 @@ test_full_report(void **state)
 	assert_keys(o, top_keys, NKEYS(top_keys));
 	assert_string_equal(str(o, "kind"), "dsn");
 	assert_string_equal(str(o, "reporting_mta"), "mail.example.com");
+	assert_string_equal(str(o, "forwarded_by"), "Pat <pat@example.org>");
 	assert_string_equal(str(json_object_get(o, "original"), "message_id"), "<m1@example.com>");
 	assert_true(json_is_true(json_object_get(o, "truncated")));
 	list = json_object_get(o, "recipients");

@@ -18,7 +18,8 @@ words_match_slowly(enum words_list l, struct span s)
 {
 	bool whole = l == WORDS_DAEMON_LOCAL || l == WORDS_AUTOREPLY_FIELD ||
 	    l == WORDS_REPORT_FIELD;
-	bool start = l == WORDS_AUTOREPLY_SUBJECT || l == WORDS_REPORT_TYPE;
+	bool start = l == WORDS_AUTOREPLY_SUBJECT || l == WORDS_REPORT_TYPE ||
+	    l == WORDS_FORWARD_SUBJECT;
 	const char *w;
 	size_t k;
 
