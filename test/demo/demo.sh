@@ -1,9 +1,9 @@
 #!/bin/sh
 # demo.sh BUILD - `make demo`: bouncemilter in a private Postfix on
 # loopback. Sends a few sample bounces (Microsoft 365, Gmail, Exim,
-# Postfix, a delay warning, an auto-reply) and an ordinary message over
-# SMTP, plus one bounce Postfix writes itself, then shows the X-Bounce-*
-# fields each delivered copy carries. Everything it starts is stopped at
+# Postfix, a delay warning, an auto-reply, a bounce a person forwarded)
+# and an ordinary message over SMTP, plus one bounce Postfix writes
+# itself, then shows the X-Bounce-* fields each delivered copy carries. Everything it starts is stopped at
 # the end (also on Ctrl-C); nothing outside a temporary folder is touched.
 set -u
 BUILD=${1:?usage: demo.sh BUILD}
@@ -47,6 +47,7 @@ for fx in m365-ndr gmail exim postfix-dsn delay autoreply ordinary; do
 	esac
 	e2e_send "$FIX/$fx.eml" "$from" >/dev/null
 done
+e2e_send "$TOP/test/golden/fixtures/fwd-gmail-inline-postfix.eml" '<omar.haddad@example.com>' >/dev/null
 printf 'From: bob@e2e.test\nTo: nobody-here@e2e.test\nSubject: to nowhere\nMessage-ID: <demo-local-1@e2e.test>\n\nhello\n' |
 	sendmail -C "$E2E/postfix" -f bob@e2e.test -i nobody-here@e2e.test
 
@@ -56,6 +57,7 @@ show "Exim bounce" carol '<E1vKx2A-0004Qz-7b@relay.example.net>'
 show "Postfix DSN from a remote server" carol '<20251117101502.4BC2F1A0042@mx1.example.net>'
 show "Delay warning" carol '<20251121060000.9F00A1A0077@mx1.example.net>'
 show "Auto-reply" carol '<autoreply-5521@example.org>'
+show "A bounce a person forwarded to the helpdesk (Gmail, inline)" carol '<CAfwd-gmail-0001@mail.example.com>'
 show "Ordinary message" carol '<minutes-42@example.org>'
 show "Postfix's own bounce (unknown local user, via non_smtpd_milters)" bob '<demo-local-1@e2e.test>'
 
