@@ -74,36 +74,33 @@ forwarded_subject(struct span s)
 	return false;
 }
 
-/* Quote marks at the start of a line ("> > x" has two, ">>> x" three),
- * at most QUOTE_MAX. */
-static unsigned
-quote_depth(struct span line)
+/* The line without its first max quote marks ("> > x" has two, ">>> x"
+ * three) and one blank after each; *depth gets how many went. */
+static struct span
+unquote(struct span line, unsigned max, unsigned *depth)
 {
 	unsigned q = 0;
 	size_t i = 0;
 
-	while (i < line.len && line.p[i] == '>' && q < QUOTE_MAX) {
+	while (q < max && i < line.len && line.p[i] == '>') {
 		q++;
 		i++;
 		if (i < line.len && line.p[i] == ' ')
 			i++;
 	}
-	return q;
+	if (depth != NULL)
+		*depth = q;
+	return span_make(line.p + i, line.len - i);
 }
 
-/* The line without its first q quote marks, and one blank after each. */
-static struct span
-unquote(struct span line, unsigned q)
+/* Quote marks at the start of a line, at most QUOTE_MAX. */
+static unsigned
+quote_depth(struct span line)
 {
-	size_t i = 0;
+	unsigned q;
 
-	while (q > 0 && i < line.len && line.p[i] == '>') {
-		q--;
-		i++;
-		if (i < line.len && line.p[i] == ' ')
-			i++;
-	}
-	return span_make(line.p + i, line.len - i);
+	(void)unquote(line, QUOTE_MAX, &q);
+	return q;
 }
 
 /* A marker line: one of the words, or a rule of '_' or '-' alone. */
@@ -122,6 +119,14 @@ marker_line(struct span line)
 	return words_match(WORDS_FORWARD_MARKER, line);
 }
 
+/* A no-break space (UTF-8 C2 A0) at line.p[i]? */
+static bool
+nbsp_at(struct span line, size_t i)
+{
+	return i + 1 < line.len && (unsigned char)line.p[i] == 0xc2 &&
+	    (unsigned char)line.p[i + 1] == 0xa0;
+}
+
 /* "Name: value" of the forwarded block: a name without blanks (Gmail's
  * "*From:*" stars dropped), a blank or a no-break space allowed before
  * the colon as French writes it. */
@@ -137,7 +142,7 @@ field_line(struct span line, struct span *name, struct span *value)
 		unsigned char c = (unsigned char)line.p[n];
 
 		if (c == ':' || c == ' ' || c == '\t' || c == '*' || c < 0x20 || c == 0x7f ||
-		    (c == 0xc2 && n + 1 < line.len && (unsigned char)line.p[n + 1] == 0xa0))
+		    nbsp_at(line, n))
 			break;
 	}
 	if (n == 0 || n > NAME_MAX_LEN)
@@ -147,8 +152,7 @@ field_line(struct span line, struct span *name, struct span *value)
 		i++;
 	if (i < line.len && line.p[i] == ' ')
 		i++;
-	else if (i + 1 < line.len && (unsigned char)line.p[i] == 0xc2 &&
-	    (unsigned char)line.p[i + 1] == 0xa0)
+	else if (nbsp_at(line, i))
 		i += 2;
 	if (i >= line.len || line.p[i] != ':')
 		return false;
@@ -182,7 +186,7 @@ skip_to_field(struct span note, size_t *at, unsigned q)
 	size_t pos = *at, start;
 
 	for (start = pos; span_next_line(note, &pos, &line); start = pos) {
-		text = span_trim(unquote(line, q));
+		text = span_trim(unquote(line, q, NULL));
 		if (text.len == 0)
 			continue;
 		if (!field_line(text, &name, &value) || english_name(name) == NULL)
@@ -226,9 +230,10 @@ rebuild(struct span note, size_t pos, struct out *o)
 
 	/* The first line with text sets the quote depth of the whole. */
 	while (span_next_line(note, &at, &line)) {
-		if (span_trim(line).len > 0 &&
-		    span_trim(unquote(line, quote_depth(line))).len > 0) {
-			q = quote_depth(line);
+		unsigned depth;
+
+		if (span_trim(unquote(line, QUOTE_MAX, &depth)).len > 0) {
+			q = depth;
 			break;
 		}
 		pos = at;
@@ -239,7 +244,7 @@ rebuild(struct span note, size_t pos, struct out *o)
 
 		if (quote_depth(line) < q && span_trim(line).len > 0)
 			break;		/* the forwarder's own words again */
-		text = unquote(line, q);
+		text = unquote(line, q, NULL);
 		if (in_block) {
 			if (span_trim(text).len == 0) {
 				if (!started || skip_to_field(note, &at, q))
@@ -302,7 +307,7 @@ inline_forward(const struct msgview *mv, struct span *out)
 	o.cap = note.len + FIELDS_MAX * 8 + 64;
 	o.p = NULL;
 	while (tried < MARKERS_TRIED && span_next_line(note, &pos, &line)) {
-		if (!marker_line(unquote(line, quote_depth(line))))
+		if (!marker_line(unquote(line, QUOTE_MAX, NULL)))
 			continue;
 		if (o.p == NULL && (o.p = arena_alloc_raw(mv->arena, o.cap)) == NULL)
 			return false;
